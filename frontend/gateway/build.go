@@ -1,0 +1,188 @@
+// Package gateway is the frontend's glue to BuildKit: it reads the spec
+// through dockerui, fans out over the target platforms, and solves the
+// graph for each.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/cst-frontend/cst-frontend/frontend/graph"
+	"github.com/cst-frontend/cst-frontend/frontend/spec"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/util/bklog"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Targets a build may ask for with --target.
+const (
+	TargetFinal   = "final"
+	TargetBuilder = "builder"
+)
+
+// Build is the frontend's BuildFunc.
+func Build(ctx context.Context, c client.Client) (res *client.Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			bklog.G(ctx).Errorf("panic: %v\n%s", r, debug.Stack())
+			err = fmt.Errorf("internal error in the frontend: %v", r)
+		}
+	}()
+	bc, err := dockerui.NewClient(c)
+	if err != nil {
+		return nil, err
+	}
+	src, err := bc.ReadEntrypoint(ctx, "YAML")
+	if err != nil {
+		return nil, err
+	}
+	f, err := spec.Load(src.Filename, src.Data)
+	if err != nil {
+		return nil, withSource(err, src)
+	}
+	b := &build{bc: bc, c: c, src: src, file: f, images: newImages(bc, c)}
+	if err := b.prepare(ctx); err != nil {
+		return nil, withSource(err, src)
+	}
+	rb, err := bc.Build(ctx, b.platform)
+	if err != nil {
+		return nil, withSource(err, src)
+	}
+	return rb.Finalize()
+}
+
+// build is one request's state, shared by the per-platform builds.
+type build struct {
+	bc     *dockerui.Client
+	c      client.Client
+	src    *dockerui.Source
+	file   *spec.File
+	images *images
+	target string
+}
+
+// prepare checks the target, takes the spec's platforms when the client
+// asked for none, and warns about build args the spec does not declare.
+func (b *build) prepare(ctx context.Context) error {
+	switch b.bc.Target {
+	case "", TargetFinal:
+		b.target = TargetFinal
+	case TargetBuilder:
+		b.target = TargetBuilder
+	default:
+		return fmt.Errorf("unknown target %q; valid targets are %s (default) and %s",
+			b.bc.Target, TargetFinal, TargetBuilder)
+	}
+	if len(b.bc.TargetPlatforms) == 0 && len(b.file.Spec.Platforms) > 0 {
+		build := b.buildPlatform()
+		s, err := b.file.Resolve(b.bc.BuildArgs, spec.PredefinedArgs(build, build))
+		if err != nil {
+			return err
+		}
+		for _, name := range s.Platforms {
+			p, err := platforms.Parse(name)
+			if err != nil {
+				return err
+			}
+			b.bc.TargetPlatforms = append(b.bc.TargetPlatforms, platforms.Normalize(p))
+		}
+		b.bc.MultiPlatformRequested = len(s.Platforms) > 1
+	}
+	for _, name := range b.file.UnusedBuildArgs(b.bc.BuildArgs) {
+		if !ignoredBuildArg(name) {
+			b.src.Warn(ctx, fmt.Sprintf("build arg %s is not declared in the spec's args "+
+				"and is not used", name), client.WarnOpts{})
+		}
+	}
+	return nil
+}
+
+// ignoredBuildArg tells the build args that clients set on their own.
+func ignoredBuildArg(name string) bool {
+	switch strings.ToUpper(name) {
+	case "SOURCE_DATE_EPOCH", "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY":
+		return true
+	}
+	return strings.HasPrefix(name, "BUILDKIT_")
+}
+
+func (b *build) buildPlatform() ocispecs.Platform {
+	if len(b.bc.BuildPlatforms) > 0 {
+		return b.bc.BuildPlatforms[0]
+	}
+	return platforms.DefaultSpec()
+}
+
+// platform builds the requested target for one platform.
+func (b *build) platform(ctx context.Context, p *ocispecs.Platform, _ int) (
+	*dockerui.BuildResult, error) {
+	target := b.buildPlatform()
+	if p != nil {
+		target = *p
+	}
+	s, err := b.file.Resolve(b.bc.BuildArgs, spec.PredefinedArgs(target, b.buildPlatform()))
+	if err != nil {
+		return nil, err
+	}
+	o := &graph.Options{
+		Target:    target,
+		Build:     b.buildPlatform(),
+		Images:    b.images.resolve,
+		File:      b.file,
+		SourceMap: b.src.SourceMap,
+		CacheNS:   b.bc.CacheIDNamespace,
+		Labels:    b.bc.Labels,
+	}
+	execs, hasExecs, err := graph.Executables(ctx, s, o)
+	if err != nil {
+		return nil, err
+	}
+	res := &dockerui.BuildResult{Image: graph.Platform(o)}
+	st := execs
+	if b.target == TargetFinal {
+		st, res.Image, res.BaseImage, err = graph.Final(ctx, s, execs, hasExecs, o)
+		if err != nil {
+			return nil, err
+		}
+	}
+	res.Reference, err = b.solve(ctx, st, target)
+	return res, err
+}
+
+func (b *build) solve(ctx context.Context, st llb.State, p ocispecs.Platform) (
+	client.Reference, error) {
+	def, err := st.Marshal(ctx, llb.Platform(p))
+	if err != nil {
+		return nil, fmt.Errorf("marshal the build graph: %w", err)
+	}
+	r, err := b.c.Solve(ctx, client.SolveRequest{
+		Definition:   def.ToPB(),
+		CacheImports: b.bc.CacheImports,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.SingleRef()
+}
+
+// errSpec finds the first spec error in a (possibly joined) error.
+func errSpec(err error) *spec.Error {
+	var se *spec.Error
+	if errors.As(err, &se) {
+		return se
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if se := errSpec(e); se != nil {
+				return se
+			}
+		}
+	}
+	return nil
+}

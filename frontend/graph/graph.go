@@ -1,0 +1,70 @@
+// Package graph turns a resolved variant spec into BuildKit LLB for one target
+// platform: the builder stage, whose outputs are the executables, and the
+// final image with its config. It does no I/O of its own: images are
+// resolved through the ImageSource the caller provides.
+package graph
+
+import (
+	"context"
+
+	"github.com/containerd/platforms"
+	"github.com/cst-frontend/cst-frontend/frontend/spec"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// ImageSource resolves an image reference for a platform into its root
+// filesystem and config.
+type ImageSource func(ctx context.Context, ref string, p ocispecs.Platform) (
+	llb.State, *dockerspec.DockerOCIImage, error)
+
+// Options are what a conversion needs besides the spec.
+type Options struct {
+	// Target is the platform the image is for.
+	Target ocispecs.Platform
+	// Build is the platform cross-compilers run on.
+	Build ocispecs.Platform
+	// Images resolves every image the spec names.
+	Images ImageSource
+	// File is the loaded spec, for the positions of fields; it is required.
+	File *spec.File
+	// SourceMap, when set, attaches the spec's lines to every step.
+	SourceMap *llb.SourceMap
+	// CacheNS prefixes the ids of cache mounts.
+	CacheNS string
+	// Labels are added to the image config last, as with --label.
+	Labels map[string]string
+}
+
+// stepName is a progress name: "[linux/arm64 go] what".
+func stepName(p ocispecs.Platform, kind, what string) llb.ConstraintsOpt {
+	return llb.WithCustomNamef("[%s %s] %s", platforms.Format(p), kind, what)
+}
+
+// at returns the options that attach a field's position in the spec to a step.
+func (o *Options) at(field string) []llb.ConstraintsOpt {
+	if o.SourceMap == nil {
+		return nil
+	}
+	pos := o.File.Pos(field)
+	r := &pb.Range{
+		Start: &pb.Position{Line: int32(pos.Line), Character: int32(pos.Column)},
+		End:   &pb.Position{Line: int32(pos.Line), Character: int32(pos.Column)},
+	}
+	return []llb.ConstraintsOpt{o.SourceMap.Location([]*pb.Range{r})}
+}
+
+// cacheID names a cache mount, within the namespace the client chose.
+func (o *Options) cacheID(id string) string {
+	if o.CacheNS == "" {
+		return id
+	}
+	return o.CacheNS + "/" + id
+}
+
+// errorf is an error located at a spec field.
+func (o *Options) errorf(field, format string, args ...any) error {
+	return o.File.Errorf(field, format, args...)
+}

@@ -1,0 +1,115 @@
+package spec
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+)
+
+// File is a loaded spec together with its text and the position of every
+// field, so that later errors can point at the user's lines.
+type File struct {
+	// Name is the spec's file name, as the user gave it.
+	Name string
+	// Data is the spec's text.
+	Data []byte
+	// Spec is the spec as written, before ${ARG} expansion and defaults.
+	Spec Spec
+	// Locs holds the position of every field that was written.
+	Locs Locations
+}
+
+// Predefined lists the args every spec may use without declaring them.
+var Predefined = []string{
+	"TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
+	"BUILDPLATFORM", "BUILDOS", "BUILDARCH",
+}
+
+var argName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// Load parses a spec strictly and checks what does not depend on arg values:
+// the format version, arg names, and that every ${NAME} is declared.
+func Load(name string, data []byte) (*File, error) {
+	f := &File{Name: name, Data: data}
+	locs, err := decodeDocument(name, data, &f.Spec)
+	if err != nil {
+		return nil, err
+	}
+	f.Locs = locs
+	if err := f.checkVersion(); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(append(f.checkArgNames(), f.checkReferences()...)...); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Pos returns where a field is written. A field that is not written takes
+// the position of its nearest written parent.
+func (f *File) Pos(field string) Pos {
+	for {
+		if p, ok := f.Locs[field]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(field, ".[")
+		if i < 0 {
+			return f.Locs[""]
+		}
+		field = field[:i]
+	}
+}
+
+func (f *File) checkVersion() error {
+	if _, ok := f.Locs["version"]; !ok {
+		return f.errorf("version", "missing; the spec must start with `version: %d`", Version)
+	}
+	if f.Spec.Version != Version {
+		return f.errorf("version", "unsupported spec version %d; this frontend reads version %d",
+			f.Spec.Version, Version)
+	}
+	return nil
+}
+
+func (f *File) checkArgNames() []error {
+	var errs []error
+	for _, name := range sortedKeys(f.Spec.Args) {
+		field := "args." + name
+		switch {
+		case !argName.MatchString(name):
+			errs = append(errs, f.errorf(field,
+				"invalid arg name %q; use letters, digits and underscores", name))
+		case isPredefined(name):
+			errs = append(errs, f.errorf(field,
+				"%s is predefined and cannot be declared", name))
+		}
+	}
+	return errs
+}
+
+func isPredefined(name string) bool {
+	for _, p := range Predefined {
+		if p == name {
+			return true
+		}
+	}
+	return false
+}
+
+// checkReferences reports every ${NAME} that is neither declared nor
+// predefined. In final.env an unknown name may be a base image variable,
+// so it is checked against the base image later.
+func (f *File) checkReferences() []error {
+	var errs []error
+	known := func(name string) (string, bool) {
+		_, declared := f.Spec.Args[name]
+		return "", declared || isPredefined(name)
+	}
+	walkStrings(&f.Spec, func(field, s string, env bool) {
+		_, err := expand(s, known, env)
+		if err != nil {
+			errs = append(errs, f.errorf(field, "%v", err))
+		}
+	})
+	return errs
+}

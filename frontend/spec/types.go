@@ -1,0 +1,99 @@
+// Package spec defines the variant spec: its types, strict YAML loading with
+// the position of every field, ${ARG} expansion, defaults and validation.
+// It has no BuildKit imports; the graph package turns a resolved spec into LLB.
+package spec
+
+// Version is the only spec format version this frontend reads.
+const Version = 1
+
+// Spec is one variant: what the builder stage produces and what the final
+// image contains.
+type Spec struct {
+	// Version is the spec format version; only 1 is accepted.
+	Version int `yaml:"version" json:"version"`
+	// Name identifies the variant in labels and progress output.
+	Name string `yaml:"name" json:"name,omitempty"`
+	// Description says what the variant is for; it becomes an image label.
+	Description string `yaml:"description" json:"description,omitempty"`
+	// Args declares build args with their defaults, used as ${NAME} in other
+	// fields and overridden with --build-arg NAME=value.
+	Args map[string]string `yaml:"args" json:"args,omitempty" expand:"-"`
+	// Platforms are built when the client requests none, e.g. linux/amd64.
+	Platforms []string `yaml:"platforms" json:"platforms,omitempty"`
+	// Builder produces the executables, on the build platform where it can.
+	Builder Builder `yaml:"builder" json:"builder,omitempty"`
+	// Final describes the image that is returned, built on the target platform.
+	Final Final `yaml:"final" json:"final,omitempty"`
+}
+
+// Builder holds every source of executables.
+type Builder struct {
+	// Go lists Go tools installed with `go install MODULE@VERSION`.
+	Go *Go `yaml:"go" json:"go,omitempty"`
+}
+
+// Go configures the Go toolchain image and the tools built with it.
+type Go struct {
+	// Image is the Go toolchain image, run on the build platform.
+	Image string `yaml:"image" json:"image,omitempty"`
+	// Ldflags are passed to every tool's build unless the tool sets its own.
+	Ldflags string `yaml:"ldflags" json:"ldflags,omitempty"`
+	// Tools are built in parallel, each cached on its own.
+	Tools []GoTool `yaml:"tools" json:"tools,omitempty"`
+}
+
+// GoTool is one `go install MODULE@VERSION`.
+type GoTool struct {
+	// Module is the package path to install, e.g. github.com/mikefarah/yq/v4.
+	Module string `yaml:"module" json:"module"`
+	// Version is a semantic version (v1.2.3), a pseudo-version, or latest.
+	Version string `yaml:"version" json:"version"`
+	// Rename names the output file; the default is what go install names it.
+	Rename string `yaml:"rename" json:"rename,omitempty"`
+	// Tags are Go build tags.
+	Tags []string `yaml:"tags" json:"tags,omitempty"`
+	// Env sets extra environment variables for this tool's build.
+	Env map[string]string `yaml:"env" json:"env,omitempty"`
+	// Ldflags overrides builder.go.ldflags for this tool.
+	Ldflags string `yaml:"ldflags" json:"ldflags,omitempty"`
+	// Cgo builds the tool with CGO_ENABLED=1 on the target platform
+	// (emulated when it differs from the build platform).
+	Cgo bool `yaml:"cgo" json:"cgo,omitempty"`
+}
+
+// Final describes the image that is returned.
+type Final struct {
+	// Base is the base image, resolved for the target platform.
+	Base string `yaml:"base" json:"base,omitempty"`
+	// Apt installs Debian or Ubuntu packages.
+	Apt Apt `yaml:"apt" json:"apt,omitempty"`
+	// Executables is where the builder's outputs go, owned by root with mode
+	// 0755; it is prepended to PATH.
+	Executables string `yaml:"executables" json:"executables,omitempty"`
+	// Env sets environment variables; values may use the base image's
+	// variables, e.g. PATH: /x:${PATH}.
+	Env map[string]string `yaml:"env" json:"env,omitempty" expand:"env"`
+	// Workdir is the working directory of the image.
+	Workdir string `yaml:"workdir" json:"workdir,omitempty"`
+	// User is the user the image runs as.
+	User string `yaml:"user" json:"user,omitempty"`
+	// Entrypoint replaces the base image's entrypoint; setting it clears the
+	// base image's cmd unless cmd is set too.
+	Entrypoint []string `yaml:"entrypoint" json:"entrypoint,omitempty"`
+	// Cmd replaces the base image's cmd.
+	Cmd []string `yaml:"cmd" json:"cmd,omitempty"`
+	// Expose lists ports, e.g. 22 or 53/udp.
+	Expose []string `yaml:"expose" json:"expose,omitempty"`
+	// Volumes lists absolute paths that are volumes.
+	Volumes []string `yaml:"volumes" json:"volumes,omitempty"`
+	// Labels are added to the image config.
+	Labels map[string]string `yaml:"labels" json:"labels,omitempty"`
+}
+
+// Apt configures package installation in the final stage.
+type Apt struct {
+	// Upgrade runs apt-get upgrade before installing packages.
+	Upgrade bool `yaml:"upgrade" json:"upgrade,omitempty"`
+	// Packages are installed without recommended packages.
+	Packages []string `yaml:"packages" json:"packages,omitempty"`
+}
