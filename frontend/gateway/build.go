@@ -46,6 +46,9 @@ func Build(ctx context.Context, c client.Client) (res *client.Result, err error)
 	if err != nil {
 		return nil, withSource(err, src)
 	}
+	if res, ok, err := bc.HandleSubrequest(ctx, subrequests(f)); ok || err != nil {
+		return res, err
+	}
 	b := &build{bc: bc, c: c, src: src, file: f, images: newImages(bc, c)}
 	if err := b.prepare(ctx); err != nil {
 		return nil, withSource(err, src)

@@ -1,0 +1,39 @@
+# One command builds the frontend from source and a variant with it:
+#
+#   docker buildx bake
+#   docker buildx bake --set variant.args.BASE=debian:bookworm variant
+#
+# The variant's first line names the frontend image (FRONTEND below); bake
+# hands BuildKit the freshly built frontend under that name, so nothing has
+# to be published first.
+
+variable "FRONTEND" {
+  default = "cst-frontend"
+}
+
+variable "VARIANT" {
+  default = "examples/go-tools/variant.yaml"
+}
+
+variable "TAG" {
+  default = "cst-variant"
+}
+
+group "default" {
+  targets = ["variant"]
+}
+
+target "frontend" {
+  context    = "."
+  dockerfile = "Dockerfile.frontend"
+}
+
+target "variant" {
+  context    = "."
+  dockerfile = VARIANT
+  contexts = {
+    "${FRONTEND}" = "target:frontend"
+  }
+  platforms = ["linux/amd64", "linux/arm64"]
+  tags      = [TAG]
+}
