@@ -62,7 +62,7 @@ func goTool(img llb.State, runOn ocispecs.Platform, g *spec.Go, i int, o *Option
 	env := targetGoEnv(o.Target)
 	env["CGO_ENABLED"] = "0"
 	if t.Cgo {
-		env = map[string]string{"CGO_ENABLED": "1"}
+		env["CGO_ENABLED"] = "1"
 	}
 	for k, v := range t.Env {
 		env[k] = v

@@ -15,10 +15,16 @@ import (
 // duplicate keys and values of the wrong type are errors. It records the
 // position of every value it decodes, keyed by the field's path.
 type decoder struct {
-	file string
-	locs Locations
-	errs []error
+	file   string
+	locs   Locations
+	errs   []error
+	merges int // mappings brought in by merge keys, bounded by maxMerges
 }
+
+// maxMerges bounds the mappings that merge keys bring in, so that a mapping
+// that merges itself, or merges nested to blow up, fail instead of recursing
+// without end.
+const maxMerges = 10000
 
 func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
 	d.errs = append(d.errs, &Error{
@@ -180,6 +186,13 @@ func (d *decoder) merge(vn *yaml.Node, path string, seen map[string]bool,
 	}
 	switch vn.Kind {
 	case yaml.MappingNode:
+		if d.merges++; d.merges > maxMerges {
+			if d.merges == maxMerges+1 {
+				d.fail(vn, path, "merge keys (<<) bring in more than %d mappings; "+
+					"does a mapping merge itself?", maxMerges)
+			}
+			return
+		}
 		d.eachPair(vn, path, func(key string, kn, vn *yaml.Node) {
 			if !seen[key] {
 				seen[key] = true

@@ -13,7 +13,8 @@ func Expand(s string, lookup func(string) (string, bool)) (string, error) {
 }
 
 // expand replaces every ${NAME} in s with lookup(NAME); $${ is a literal ${.
-// With keepUnknown, a name lookup does not know is left as written.
+// With keepUnknown, a name lookup does not know is left as written, and so
+// is $${.
 func expand(s string, lookup func(string) (string, bool), keepUnknown bool) (string, error) {
 	var b strings.Builder
 	for {
@@ -23,7 +24,13 @@ func expand(s string, lookup func(string) (string, bool), keepUnknown bool) (str
 			return b.String(), nil
 		}
 		if i > 0 && s[i-1] == '$' {
-			b.WriteString(s[:i-1] + "${")
+			lit := "${"
+			if keepUnknown {
+				// final.env values are expanded again against the base image,
+				// so the escape is kept for that second pass.
+				lit = "$${"
+			}
+			b.WriteString(s[:i-1] + lit)
 			s = s[i+2:]
 			continue
 		}

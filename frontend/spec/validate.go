@@ -71,10 +71,13 @@ func (v *validation) goTools(tools []GoTool) {
 		field := fmt.Sprintf("builder.go.tools[%d]", i)
 		v.goTool(field, t)
 		name := t.OutputName()
+		if t.Module == "" && t.Rename == "" {
+			continue
+		}
 		if other, ok := owner[name]; ok {
 			v.add(field, "output name %q is already used by %s; set `rename` on one of them",
 				name, other)
-		} else if name != "" {
+		} else {
 			owner[name] = field
 		}
 	}

@@ -72,6 +72,18 @@ func run(t *testing.T, name string, args ...string) []byte {
 	return stderr.Bytes()
 }
 
+// runFail runs a command that must fail and returns its combined output.
+func runFail(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
+	if err == nil {
+		t.Fatalf("%s %s succeeded, want it to fail:\n%s", name, strings.Join(args, " "), tail(string(out)))
+	}
+	return string(out)
+}
+
 // tail keeps the end of long command output.
 func tail(s string) string {
 	const max = 8000

@@ -93,8 +93,14 @@ func pushOutput(ref string) string {
 func TestBuildctlMultiPlatform(t *testing.T) {
 	dir := specDir(t, exampleSpec(t, "go-tools"))
 	ref := uniqueRef("go-tools")
-	vs := buildctl(t, dir, "--opt", "platform=linux/amd64,linux/arm64", "--output", pushOutput(ref))
+	vs := buildctl(t, dir, "--opt", "platform=linux/amd64,linux/arm64",
+		"--opt", "label:com.example.build=buildctl", "--output", pushOutput(ref))
 	imgs := checkIndex(t, ref)
+	for plat, img := range imgs {
+		if got := img.config.Config.Labels["com.example.build"]; got != "buildctl" {
+			t.Errorf("%s: --label com.example.build = %q, want buildctl", plat, got)
+		}
+	}
 	for _, plat := range []string{"linux/amd64", "linux/arm64"} {
 		v := vertex(t, vs, "["+plat+" go] github.com/mikefarah/yq/v4@v4.54.3")
 		if v.Error != "" {
@@ -144,7 +150,7 @@ func TestBuildxMultiPlatform(t *testing.T) {
 
 func TestBakeBuildsFrontendAndVariant(t *testing.T) {
 	ref := uniqueRef("go-tools-bake")
-	run(t, "docker", "buildx", "bake", "--builder", env.builder,
+	run(t, "docker", "buildx", "bake", "--builder", env.builder, "--allow=fs.read="+env.repo,
 		"-f", filepath.Join(env.repo, "docker-bake.hcl"),
 		"--set", "variant.context="+env.repo,
 		"--set", "frontend.context="+env.repo,
@@ -211,5 +217,24 @@ final:
 	age := vertex(t, vs, "[linux/amd64 go] filippo.io/age/cmd/age@v1.3.2")
 	if age.Cached || age.Completed == nil {
 		t.Errorf("%s: cached=%v completed=%v, want executed", age.Name, age.Cached, age.Completed)
+	}
+}
+
+func TestSpecErrorNamesFileLineAndField(t *testing.T) {
+	// Line 1 is the syntax line, so the unknown key is on line 5.
+	dir := specDir(t, `version: 1
+name: broken
+builder:
+  go:
+    toolz: []
+`)
+	out := runFail(t, "buildctl", "build", "--frontend", "dockerfile.v0",
+		"--local", "context="+dir, "--local", "dockerfile="+dir,
+		"--opt", "filename=variant.yaml")
+	for _, want := range []string{"variant.yaml:5:5", "builder.go.toolz", `unknown key "toolz"`,
+		"valid keys are image, ldflags, tools"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("error output lacks %q:\n%s", want, tail(out))
+		}
 	}
 }
