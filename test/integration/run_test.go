@@ -79,7 +79,8 @@ func runFail(t *testing.T, name string, args ...string) string {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
 	if err == nil {
-		t.Fatalf("%s %s succeeded, want it to fail:\n%s", name, strings.Join(args, " "), tail(string(out)))
+		t.Fatalf("%s %s succeeded, want it to fail:\n%s",
+			name, strings.Join(args, " "), tail(string(out)))
 	}
 	return string(out)
 }

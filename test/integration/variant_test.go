@@ -154,7 +154,8 @@ func TestBakeBuildsFrontendAndVariant(t *testing.T) {
 		"-f", filepath.Join(env.repo, "docker-bake.hcl"),
 		"--set", "variant.context="+env.repo,
 		"--set", "frontend.context="+env.repo,
-		"--set", "variant.output="+pushOutput(ref),
+		"--set", "variant.tags="+ref,
+		"--set", "variant.output=type=image,push=true,registry.insecure=true",
 		"variant")
 	checkIndex(t, ref)
 }
@@ -221,7 +222,7 @@ final:
 }
 
 func TestSpecErrorNamesFileLineAndField(t *testing.T) {
-	// Line 1 is the syntax line, so the unknown key is on line 5.
+	// Line 1 is the syntax line, so the unknown key is on line 6.
 	dir := specDir(t, `version: 1
 name: broken
 builder:
@@ -231,7 +232,7 @@ builder:
 	out := runFail(t, "buildctl", "build", "--frontend", "dockerfile.v0",
 		"--local", "context="+dir, "--local", "dockerfile="+dir,
 		"--opt", "filename=variant.yaml")
-	for _, want := range []string{"variant.yaml:5:5", "builder.go.toolz", `unknown key "toolz"`,
+	for _, want := range []string{"variant.yaml:6:5", ">>>     toolz: []", "builder.go.toolz", `unknown key "toolz"`,
 		"valid keys are image, ldflags, tools"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("error output lacks %q:\n%s", want, tail(out))
