@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/cst-frontend/cst-frontend/frontend/graph"
-	"github.com/cst-frontend/cst-frontend/frontend/spec"
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -216,14 +215,7 @@ func TestImageConfigEnvErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f, err := spec.Load("variant.yaml", []byte(tt.doc))
-			if err != nil {
-				t.Fatalf("Load() = %v", err)
-			}
-			s, err := f.Resolve(nil, spec.PredefinedArgs(amd64, amd64))
-			if err != nil {
-				t.Fatalf("Resolve() = %v", err)
-			}
+			f, s := resolve(t, tt.doc, amd64)
 			o := options(f, amd64)
 			_, img, _, err := graph.Final(context.Background(), s, llb.Scratch(), false, o)
 			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {

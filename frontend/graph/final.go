@@ -60,7 +60,8 @@ func aptInstall(st llb.State, apt spec.Apt, o *Options) llb.State {
 
 // copyExecutables creates dir, owned by root with mode 0755, and copies the
 // builder's outputs into it with the same owner and mode.
-func copyExecutables(st llb.State, dir string, execs llb.State, hasExecs bool, o *Options) llb.State {
+func copyExecutables(st llb.State, dir string, execs llb.State, hasExecs bool,
+	o *Options) llb.State {
 	root := llb.WithUIDGID(0, 0)
 	action := llb.Mkdir(dir, 0o755, llb.WithParents(true), root)
 	if hasExecs {

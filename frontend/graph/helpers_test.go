@@ -97,8 +97,8 @@ func options(f *spec.File, target ocispecs.Platform) *graph.Options {
 
 // convert loads, resolves and converts doc for target, as the gateway does.
 // edit may change the options before the conversion.
-func convert(t *testing.T, doc string, target ocispecs.Platform,
-	edit func(*graph.Options)) *result {
+// resolve loads and resolves a spec for target, built on linux/amd64.
+func resolve(t *testing.T, doc string, target ocispecs.Platform) (*spec.File, *spec.Spec) {
 	t.Helper()
 	f, err := spec.Load("variant.yaml", []byte(doc))
 	if err != nil {
@@ -108,12 +108,20 @@ func convert(t *testing.T, doc string, target ocispecs.Platform,
 	if err != nil {
 		t.Fatalf("Resolve() = %v", err)
 	}
+	return f, s
+}
+
+func convert(t *testing.T, doc string, target ocispecs.Platform,
+	edit func(*graph.Options)) *result {
+	t.Helper()
+	f, s := resolve(t, doc, target)
 	o := options(f, target)
 	if edit != nil {
 		edit(o)
 	}
 	ctx := context.Background()
 	r := &result{file: f}
+	var err error
 	r.execs, r.hasExecs, err = graph.Executables(ctx, s, o)
 	if err != nil {
 		t.Fatalf("Executables() = %v", err)

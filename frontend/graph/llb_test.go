@@ -8,7 +8,6 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/cst-frontend/cst-frontend/frontend/graph"
-	"github.com/cst-frontend/cst-frontend/frontend/spec"
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -384,14 +383,7 @@ func TestImageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f, err := spec.Load("variant.yaml", []byte(tt.doc))
-			if err != nil {
-				t.Fatalf("Load() = %v", err)
-			}
-			s, err := f.Resolve(nil, spec.PredefinedArgs(amd64, amd64))
-			if err != nil {
-				t.Fatalf("Resolve() = %v", err)
-			}
+			f, s := resolve(t, tt.doc, amd64)
 			o := options(f, amd64)
 			execs, has, err := graph.Executables(context.Background(), s, o)
 			if err == nil {

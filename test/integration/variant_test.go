@@ -232,8 +232,8 @@ builder:
 	out := runFail(t, "buildctl", "build", "--frontend", "dockerfile.v0",
 		"--local", "context="+dir, "--local", "dockerfile="+dir,
 		"--opt", "filename=variant.yaml")
-	for _, want := range []string{"variant.yaml:6:5", ">>>     toolz: []", "builder.go.toolz", `unknown key "toolz"`,
-		"valid keys are image, ldflags, tools"} {
+	for _, want := range []string{"variant.yaml:6:5", ">>>     toolz: []", "builder.go.toolz",
+		`unknown key "toolz"`, "valid keys are image, ldflags, tools"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("error output lacks %q:\n%s", want, tail(out))
 		}
