@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -18,7 +19,11 @@ import (
 	"github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/util/bklog"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
 )
+
+// SkipTestsArg is the build arg that skips tests and checks when true.
+const SkipTestsArg = "CST_SKIP_TESTS"
 
 // Targets a build may ask for with --target.
 const (
@@ -28,12 +33,7 @@ const (
 
 // Build is the frontend's BuildFunc.
 func Build(ctx context.Context, c client.Client) (res *client.Result, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			bklog.G(ctx).Errorf("panic: %v\n%s", r, debug.Stack())
-			err = fmt.Errorf("internal error in the frontend: %v", r)
-		}
-	}()
+	defer recoverPanic(ctx, &err)
 	bc, err := dockerui.NewClient(c)
 	if err != nil {
 		return nil, err
@@ -50,6 +50,11 @@ func Build(ctx context.Context, c client.Client) (res *client.Result, err error)
 		return res, err
 	}
 	b := &build{bc: bc, c: c, src: src, file: f, images: newImages(bc, c)}
+	if cf, ok := c.(interface{ CurrentFrontend() (*llb.State, error) }); ok {
+		if b.helper, err = cf.CurrentFrontend(); err != nil {
+			return nil, fmt.Errorf("load the frontend's own image: %w", err)
+		}
+	}
 	if err := b.prepare(ctx); err != nil {
 		return nil, withSource(err, src)
 	}
@@ -60,6 +65,15 @@ func Build(ctx context.Context, c client.Client) (res *client.Result, err error)
 	return rb.Finalize()
 }
 
+// recoverPanic turns a panic into an error in *err. Build defers it, and so
+// does each platform's build, which dockerui runs in goroutines of its own.
+func recoverPanic(ctx context.Context, err *error) {
+	if r := recover(); r != nil {
+		bklog.G(ctx).Errorf("panic: %v\n%s", r, debug.Stack())
+		*err = fmt.Errorf("internal error in the frontend: %v", r)
+	}
+}
+
 // build is one request's state, shared by the per-platform builds.
 type build struct {
 	bc     *dockerui.Client
@@ -68,6 +82,7 @@ type build struct {
 	file   *spec.File
 	images *images
 	target string
+	helper *llb.State // the frontend's own image, which runs the checks
 }
 
 // prepare checks the target, takes the spec's platforms when the client
@@ -95,7 +110,7 @@ func (b *build) prepare(ctx context.Context) error {
 			}
 			b.bc.TargetPlatforms = append(b.bc.TargetPlatforms, platforms.Normalize(p))
 		}
-		b.bc.MultiPlatformRequested = len(s.Platforms) > 1
+		b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(s.Platforms) > 1
 	}
 	for _, name := range b.file.UnusedBuildArgs(b.bc.BuildArgs) {
 		if !ignoredBuildArg(name) {
@@ -109,7 +124,7 @@ func (b *build) prepare(ctx context.Context) error {
 // ignoredBuildArg tells the build args that clients set on their own.
 func ignoredBuildArg(name string) bool {
 	switch strings.ToUpper(name) {
-	case "SOURCE_DATE_EPOCH", "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY":
+	case SkipTestsArg, "SOURCE_DATE_EPOCH", "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY":
 		return true
 	}
 	return strings.HasPrefix(name, "BUILDKIT_")
@@ -124,7 +139,8 @@ func (b *build) buildPlatform() ocispecs.Platform {
 
 // platform builds the requested target for one platform.
 func (b *build) platform(ctx context.Context, p *ocispecs.Platform, _ int) (
-	*dockerui.BuildResult, error) {
+	res *dockerui.BuildResult, err error) {
+	defer recoverPanic(ctx, &err)
 	target := b.buildPlatform()
 	if p != nil {
 		target = *p
@@ -141,24 +157,53 @@ func (b *build) platform(ctx context.Context, p *ocispecs.Platform, _ int) (
 		SourceMap: b.src.SourceMap,
 		CacheNS:   b.bc.CacheIDNamespace,
 		Labels:    b.bc.Labels,
+		Helper:    b.helper,
 	}
 	execs, hasExecs, err := graph.Executables(ctx, s, o)
 	if err != nil {
 		return nil, err
 	}
-	res := &dockerui.BuildResult{Image: graph.Platform(o)}
-	st := execs
-	if b.target == TargetFinal {
-		st, res.Image, res.BaseImage, err = graph.Final(ctx, s, execs, hasExecs, o)
-		if err != nil {
-			return nil, err
-		}
+	if b.target == TargetBuilder {
+		ref, err := b.solve(ctx, execs, target, false)
+		return &dockerui.BuildResult{Reference: ref, Image: graph.Platform(o)}, err
 	}
-	res.Reference, err = b.solve(ctx, st, target)
-	return res, err
+	img, err := graph.Final(ctx, s, execs, hasExecs, o)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := b.solve(ctx, img.State, target, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.check(ctx, s, img, hasExecs, o); err != nil {
+		return nil, err
+	}
+	return &dockerui.BuildResult{Reference: ref, Image: img.Config, BaseImage: img.Base}, nil
 }
 
-func (b *build) solve(ctx context.Context, st llb.State, p ocispecs.Platform) (
+// check runs the image's checks and tests unless the client skips them
+// with --build-arg CST_SKIP_TESTS=1.
+func (b *build) check(ctx context.Context, s *spec.Spec, img *graph.Image, hasExecs bool,
+	o *graph.Options) error {
+	if skip, _ := strconv.ParseBool(b.bc.BuildArgs[SkipTestsArg]); skip {
+		return nil
+	}
+	checks, err := graph.Checks(s, img, hasExecs, o)
+	if err != nil {
+		return err
+	}
+	eg, ctx := errgroup.WithContext(ctx)
+	for _, st := range checks {
+		eg.Go(func() error {
+			_, err := b.solve(ctx, st, o.Build, true)
+			return err
+		})
+	}
+	return eg.Wait()
+}
+
+// solve solves a state; evaluate forces it to be built now.
+func (b *build) solve(ctx context.Context, st llb.State, p ocispecs.Platform, evaluate bool) (
 	client.Reference, error) {
 	def, err := st.Marshal(ctx, llb.Platform(p))
 	if err != nil {
@@ -167,6 +212,7 @@ func (b *build) solve(ctx context.Context, st llb.State, p ocispecs.Platform) (
 	r, err := b.c.Solve(ctx, client.SolveRequest{
 		Definition:   def.ToPB(),
 		CacheImports: b.bc.CacheImports,
+		Evaluate:     evaluate,
 	})
 	if err != nil {
 		return nil, err

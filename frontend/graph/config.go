@@ -26,6 +26,9 @@ func imageConfig(base *dockerspec.DockerOCIImage, s *spec.Spec, o *Options) (
 	if err != nil {
 		return nil, err
 	}
+	if _, set := f.Env["LANG"]; f.Locale != "" && !set {
+		env = setEnv(env, "LANG", f.Locale)
+	}
 	img.Config.Env = prependPath(env, f.Executables)
 	if f.Workdir != "" {
 		img.Config.WorkingDir = f.Workdir

@@ -217,7 +217,7 @@ func TestImageConfigEnvErrors(t *testing.T) {
 			t.Parallel()
 			f, s := resolve(t, tt.doc, amd64)
 			o := options(f, amd64)
-			_, img, _, err := graph.Final(context.Background(), s, llb.Scratch(), false, o)
+			img, err := graph.Final(context.Background(), s, llb.Scratch(), false, o)
 			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 				t.Errorf("Final(%q) = %v, %v, want error %q", tt.doc, img, err, tt.want)
 			}

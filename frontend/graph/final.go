@@ -4,7 +4,9 @@ import (
 	"context"
 	_ "embed"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/containerd/platforms"
 	"github.com/cst-frontend/cst-frontend/frontend/spec"
@@ -15,25 +17,52 @@ import (
 //go:embed apt.sh
 var aptScript string
 
+// Image is the final image of one platform.
+type Image struct {
+	// State is the image's filesystem.
+	State llb.State
+	// Config is the image config: the base image's with the spec's over it.
+	Config *dockerspec.DockerOCIImage
+	// Base is the base image's config.
+	Base *dockerspec.DockerOCIImage
+}
+
 // Final returns the final image for o.Target: the base image, apt packages,
-// and the executables from the builder stage, with the image config merged
-// over the base image's. It also returns the base image's config.
+// the locale, the executables from the builder stage, the tool list and the
+// run steps, with the image config merged over the base image's.
 func Final(ctx context.Context, s *spec.Spec, execs llb.State, hasExecs bool, o *Options) (
-	llb.State, *dockerspec.DockerOCIImage, *dockerspec.DockerOCIImage, error) {
+	*Image, error) {
 	st, base, err := o.Images(ctx, s.Final.Base, o.Target)
 	if err != nil {
-		return llb.State{}, nil, nil, o.errorf("final.base", "%v", err)
+		return nil, o.errorf("final.base", "%v", err)
 	}
-	st = st.Platform(o.Target)
-	if apt := s.Final.Apt; apt.Upgrade || len(apt.Packages) > 0 {
-		st = aptInstall(st, apt, o)
-	}
-	st = copyExecutables(st, s.Final.Executables, execs, hasExecs, o)
 	img, err := imageConfig(base, s, o)
 	if err != nil {
-		return llb.State{}, nil, nil, err
+		return nil, err
 	}
-	return st, img, base, nil
+	f := &s.Final
+	st = st.Platform(o.Target)
+	if apt := aptWithLocale(f); apt.Upgrade || len(apt.Packages) > 0 {
+		st = aptInstall(st, apt, o)
+	}
+	if f.Locale != "" {
+		st = generateLocale(st, f.Locale, o)
+	}
+	st = copyExecutables(st, f.Executables, execs, hasExecs, o)
+	if st, err = addToolList(st, s, o); err != nil {
+		return nil, err
+	}
+	st = runSteps(withConfig(st, img), s, o)
+	return &Image{State: st, Config: img, Base: base}, nil
+}
+
+// aptWithLocale adds the locales package when a locale is to be generated.
+func aptWithLocale(f *spec.Final) spec.Apt {
+	apt := f.Apt
+	if f.Locale != "" && !slices.Contains(apt.Packages, "locales") {
+		apt.Packages = append(slices.Clone(apt.Packages), "locales")
+	}
+	return apt
 }
 
 func aptInstall(st llb.State, apt spec.Apt, o *Options) llb.State {
@@ -58,6 +87,21 @@ func aptInstall(st llb.State, apt spec.Apt, o *Options) llb.State {
 	return st.Run(opts...).Root()
 }
 
+// generateLocale compiles a locale such as en_US.UTF-8 with localedef,
+// which Debian and Ubuntu both ship in the locales package.
+func generateLocale(st llb.State, locale string, o *Options) llb.State {
+	lang, charset, _ := strings.Cut(locale, ".")
+	charset, _, _ = strings.Cut(charset, "@")
+	opts := []llb.RunOption{
+		llb.Args([]string{"localedef", "-i", lang, "-c", "-f", charset, locale}),
+		stepName(o.Target, "final", "generate locale "+locale),
+	}
+	for _, c := range o.at("final.locale") {
+		opts = append(opts, c)
+	}
+	return st.Run(opts...).Root()
+}
+
 // copyExecutables creates dir, owned by root with mode 0755, and copies the
 // builder's outputs into it with the same owner and mode.
 func copyExecutables(st llb.State, dir string, execs llb.State, hasExecs bool,
@@ -74,4 +118,41 @@ func copyExecutables(st llb.State, dir string, execs llb.State, hasExecs bool,
 	opts := []llb.ConstraintsOpt{stepName(o.Target, "final", "copy executables to "+dir)}
 	opts = append(opts, o.at("final.executables")...)
 	return st.File(action, opts...)
+}
+
+// withConfig gives a state the image config's environment and working
+// directory, so that later steps see what a container of the image sees.
+func withConfig(st llb.State, img *dockerspec.DockerOCIImage) llb.State {
+	for _, kv := range img.Config.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		st = st.AddEnv(k, v)
+	}
+	if img.Config.WorkingDir != "" {
+		st = st.Dir(img.Config.WorkingDir)
+	}
+	return st
+}
+
+// runSteps runs the spec's shell steps in order, as root, with the declared
+// args in their environment and each step's secrets mounted for it alone.
+func runSteps(st llb.State, s *spec.Spec, o *Options) llb.State {
+	for i, step := range s.Final.Run {
+		field := "final.run[" + strconv.Itoa(i) + "]"
+		opts := []llb.RunOption{
+			llb.Args([]string{"/bin/sh", "-c", step.Shell}),
+			llb.User("root"),
+			stepName(o.Target, "run", step.Name),
+		}
+		for _, k := range sortedKeys(s.Args) {
+			opts = append(opts, llb.AddEnv(k, s.Args[k]))
+		}
+		for _, id := range step.Secrets {
+			opts = append(opts, llb.AddSecret("/run/secrets/"+id, llb.SecretID(id)))
+		}
+		for _, c := range o.at(field) {
+			opts = append(opts, c)
+		}
+		st = st.Run(opts...).Root()
+	}
+	return st
 }

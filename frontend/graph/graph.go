@@ -36,6 +36,9 @@ type Options struct {
 	CacheNS string
 	// Labels are added to the image config last, as with --label.
 	Labels map[string]string
+	// Helper is the frontend's own image, which runs the checks; nil when
+	// it is not known.
+	Helper *llb.State
 }
 
 // stepName is a progress name: "[linux/arm64 go] what".

@@ -126,10 +126,11 @@ func convert(t *testing.T, doc string, target ocispecs.Platform,
 	if err != nil {
 		t.Fatalf("Executables() = %v", err)
 	}
-	r.final, r.img, r.base, err = graph.Final(ctx, s, r.execs, r.hasExecs, o)
+	img, err := graph.Final(ctx, s, r.execs, r.hasExecs, o)
 	if err != nil {
 		t.Fatalf("Final() = %v", err)
 	}
+	r.final, r.img, r.base = img.State, img.Config, img.Base
 	return r
 }
 

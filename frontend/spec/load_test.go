@@ -93,8 +93,9 @@ func TestLoadResolve(t *testing.T) {
 		Version:     1,
 		Name:        "cloud",
 		Description: "Cloud toolkit for ${TARGETARCH}",
+		// Args hold the values in use: defaults overridden by build args.
 		Args: map[string]string{
-			"GO_IMAGE": "golang:1.25", "BASE": "ubuntu:noble", "YQ_VERSION": "v4.40.0",
+			"GO_IMAGE": "golang:1.25", "BASE": "ubuntu:noble", "YQ_VERSION": "v4.54.3",
 		},
 		Platforms: []string{"linux/amd64", "linux/arm64"},
 		Builder: spec.Builder{Go: &spec.Go{

@@ -29,7 +29,8 @@ func PredefinedArgs(target, build ocispecs.Platform) map[string]string {
 
 // Resolve expands every ${NAME} with the declared defaults, overridden by
 // buildArgs, and the predefined values; then applies defaults and validates
-// the result. Build args that the spec does not declare are not used.
+// the result, whose Args hold the values used. Build args that the spec does
+// not declare are not used.
 func (f *File) Resolve(buildArgs, predefined map[string]string) (*Spec, error) {
 	values := map[string]string{}
 	for name, def := range f.Spec.Args {
@@ -55,6 +56,10 @@ func (f *File) Resolve(buildArgs, predefined map[string]string) (*Spec, error) {
 	})
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
+	}
+	s.Args = map[string]string{}
+	for name := range f.Spec.Args {
+		s.Args[name] = values[name]
 	}
 	applyDefaults(&s)
 	if err := f.validate(&s); err != nil {

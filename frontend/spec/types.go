@@ -24,6 +24,8 @@ type Spec struct {
 	Builder Builder `yaml:"builder" json:"builder,omitempty"`
 	// Final describes the image that is returned, built on the target platform.
 	Final Final `yaml:"final" json:"final,omitempty"`
+	// Tests run in the finished image on every platform during the build.
+	Tests []Test `yaml:"tests" json:"tests,omitempty"`
 }
 
 // Builder holds every source of executables.
@@ -67,9 +69,13 @@ type Final struct {
 	Base string `yaml:"base" json:"base,omitempty"`
 	// Apt installs Debian or Ubuntu packages.
 	Apt Apt `yaml:"apt" json:"apt,omitempty"`
+	// Locale is generated, e.g. en_US.UTF-8, and set as LANG.
+	Locale string `yaml:"locale" json:"locale,omitempty"`
 	// Executables is where the builder's outputs go, owned by root with mode
 	// 0755; it is prepended to PATH.
 	Executables string `yaml:"executables" json:"executables,omitempty"`
+	// Run lists named shell steps, run in order after everything else.
+	Run []RunStep `yaml:"run" json:"run,omitempty"`
 	// Env sets environment variables; values may use the base image's
 	// variables, e.g. PATH: /x:${PATH}.
 	Env map[string]string `yaml:"env" json:"env,omitempty" expand:"env"`
@@ -96,4 +102,29 @@ type Apt struct {
 	Upgrade bool `yaml:"upgrade" json:"upgrade,omitempty"`
 	// Packages are installed without recommended packages.
 	Packages []string `yaml:"packages" json:"packages,omitempty"`
+}
+
+// RunStep is one named shell step of the final stage. Declared args are in
+// its environment; ${NAME} in the command is left to the shell.
+type RunStep struct {
+	// Name identifies the step in progress output and in extends/remove.
+	Name string `yaml:"name" json:"name"`
+	// Shell is the command, run with /bin/sh -c.
+	Shell string `yaml:"shell" json:"shell" expand:"-"`
+	// Secrets are mounted for this step only, at /run/secrets/ID, from the
+	// client's --secret id=ID; they never reach a layer or the history.
+	Secrets []string `yaml:"secrets" json:"secrets,omitempty"`
+}
+
+// Test is a command run in the finished image; it passes when it exits
+// with Exit and its output matches Expect.
+type Test struct {
+	// Name identifies the test in progress output and failures.
+	Name string `yaml:"name" json:"name"`
+	// Run is the command, run with /bin/sh -c in the image's environment.
+	Run string `yaml:"run" json:"run" expand:"-"`
+	// Expect is a regular expression the combined output must match.
+	Expect string `yaml:"expect" json:"expect,omitempty" expand:"-"`
+	// Exit is the expected exit code; the default is 0.
+	Exit *int `yaml:"exit" json:"exit,omitempty"`
 }

@@ -21,6 +21,8 @@ var (
 	variant    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	userSpec   = regexp.MustCompile(`^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$`)
 	portSpec   = regexp.MustCompile(`^([0-9]+)(-([0-9]+))?(/(tcp|udp|sctp))?$`)
+	localeSpec = regexp.MustCompile(`^[a-z]{2,3}_[A-Z]{2}\.[A-Za-z0-9-]+(@[a-z]+)?$`)
+	secretID   = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 )
 
 // reservedGoEnv are set by the frontend for every Go build.
@@ -46,6 +48,7 @@ func (f *File) validate(s *Spec) error {
 		v.goTools(g.Tools)
 	}
 	v.final(&s.Final)
+	v.tests(s.Tests)
 	return errors.Join(v.errs...)
 }
 
@@ -155,6 +158,11 @@ func (v *validation) final(f *Final) {
 	for i, p := range f.Volumes {
 		v.absPath(fmt.Sprintf("final.volumes[%d]", i), p)
 	}
+	if f.Locale != "" && !localeSpec.MatchString(f.Locale) {
+		v.add("final.locale", "invalid locale %q; want language_TERRITORY.CHARSET, "+
+			"e.g. en_US.UTF-8", f.Locale)
+	}
+	v.runSteps(f.Run)
 	for _, k := range sortedKeys(f.Labels) {
 		if strings.TrimSpace(k) == "" {
 			v.add("final.labels", "a label needs a non-empty key")
@@ -173,4 +181,52 @@ func (v *validation) port(field, p string) {
 func validPort(s string) bool {
 	n, err := strconv.Atoi(s)
 	return err == nil && n >= 1 && n <= 65535
+}
+
+// stepName checks the name of a run step or test, unique within its list.
+func (v *validation) stepName(field, name string, seen map[string]string) {
+	switch {
+	case name == "":
+		v.add(field+".name", "missing; every entry needs a name")
+	case !variant.MatchString(name):
+		v.add(field+".name", "invalid name %q; use letters, digits, '.', '_' and '-'", name)
+	case seen[name] != "":
+		v.add(field+".name", "name %q is already used by %s", name, seen[name])
+	default:
+		seen[name] = field
+	}
+}
+
+func (v *validation) runSteps(steps []RunStep) {
+	seen := map[string]string{}
+	for i, r := range steps {
+		field := fmt.Sprintf("final.run[%d]", i)
+		v.stepName(field, r.Name, seen)
+		if strings.TrimSpace(r.Shell) == "" {
+			v.add(field+".shell", "missing; give the command to run")
+		}
+		for j, id := range r.Secrets {
+			if !secretID.MatchString(id) {
+				v.add(fmt.Sprintf("%s.secrets[%d]", field, j), "invalid secret id %q; "+
+					"use letters, digits, '.', '_' and '-'", id)
+			}
+		}
+	}
+}
+
+func (v *validation) tests(tests []Test) {
+	seen := map[string]string{}
+	for i, t := range tests {
+		field := fmt.Sprintf("tests[%d]", i)
+		v.stepName(field, t.Name, seen)
+		if strings.TrimSpace(t.Run) == "" {
+			v.add(field+".run", "missing; give the command to run")
+		}
+		if _, err := regexp.Compile(t.Expect); err != nil {
+			v.add(field+".expect", "invalid regular expression %q: %v", t.Expect, err)
+		}
+		if t.Exit != nil && (*t.Exit < 0 || *t.Exit > 255) {
+			v.add(field+".exit", "invalid exit code %d; want 0 to 255", *t.Exit)
+		}
+	}
 }

@@ -1,0 +1,56 @@
+package graph
+
+import (
+	"encoding/json"
+
+	"github.com/cst-frontend/cst-frontend/frontend/spec"
+	"github.com/moby/buildkit/client/llb"
+)
+
+// ToolList is where the final image lists the tools it carries.
+const ToolList = "/usr/share/cst/tools.json"
+
+// Tool is one entry of the tool list.
+type Tool struct {
+	// Name is the executable's file name.
+	Name string `json:"name"`
+	// Kind says how it was built: go.
+	Kind string `json:"kind"`
+	// Version is the version that was built.
+	Version string `json:"version"`
+	// Source is where it came from.
+	Source string `json:"source"`
+	// SHA256 is the verified checksum of what was downloaded, if any.
+	SHA256 string `json:"sha256,omitempty"`
+}
+
+// Tools lists every tool a resolved spec builds, in spec order.
+func Tools(s *spec.Spec) []Tool {
+	var tools []Tool
+	if g := s.Builder.Go; g != nil {
+		for _, t := range g.Tools {
+			tools = append(tools, Tool{
+				Name:    t.OutputName(),
+				Kind:    "go",
+				Version: t.Version,
+				Source:  "https://pkg.go.dev/" + t.Module + "@" + t.Version,
+			})
+		}
+	}
+	return tools
+}
+
+// addToolList writes the tool list into the image, readable by everyone.
+func addToolList(st llb.State, s *spec.Spec, o *Options) (llb.State, error) {
+	tools := Tools(s)
+	if tools == nil {
+		tools = []Tool{}
+	}
+	dt, err := json.MarshalIndent(tools, "", "  ")
+	if err != nil {
+		return llb.State{}, err
+	}
+	action := llb.Mkdir("/usr/share/cst", 0o755, llb.WithParents(true)).
+		Mkfile(ToolList, 0o644, append(dt, '\n'))
+	return st.File(action, stepName(o.Target, "final", "write "+ToolList)), nil
+}
