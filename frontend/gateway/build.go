@@ -42,25 +42,26 @@ func Build(ctx context.Context, c client.Client) (res *client.Result, err error)
 	if err != nil {
 		return nil, err
 	}
-	f, err := spec.Load(src.Filename, src.Data)
+	srcs := newSources(src)
+	f, err := srcs.load(ctx, bc, c)
 	if err != nil {
-		return nil, withSource(err, src)
+		return nil, err
 	}
 	if res, ok, err := bc.HandleSubrequest(ctx, subrequests(f)); ok || err != nil {
 		return res, err
 	}
-	b := &build{bc: bc, c: c, src: src, file: f, images: newImages(bc, c)}
+	b := &build{bc: bc, c: c, src: src, srcs: srcs, file: f, images: newImages(bc, c)}
 	if cf, ok := c.(interface{ CurrentFrontend() (*llb.State, error) }); ok {
 		if b.helper, err = cf.CurrentFrontend(); err != nil {
 			return nil, fmt.Errorf("load the frontend's own image: %w", err)
 		}
 	}
 	if err := b.prepare(ctx); err != nil {
-		return nil, withSource(err, src)
+		return nil, srcs.withSource(err)
 	}
 	rb, err := bc.Build(ctx, b.platform)
 	if err != nil {
-		return nil, withSource(err, src)
+		return nil, srcs.withSource(err)
 	}
 	return rb.Finalize()
 }
@@ -79,6 +80,7 @@ type build struct {
 	bc     *dockerui.Client
 	c      client.Client
 	src    *dockerui.Source
+	srcs   *sources
 	file   *spec.File
 	images *images
 	target string
@@ -150,14 +152,15 @@ func (b *build) platform(ctx context.Context, p *ocispecs.Platform, _ int) (
 		return nil, err
 	}
 	o := &graph.Options{
-		Target:    target,
-		Build:     b.buildPlatform(),
-		Images:    b.images.resolve,
-		File:      b.file,
-		SourceMap: b.src.SourceMap,
-		CacheNS:   b.bc.CacheIDNamespace,
-		Labels:    b.bc.Labels,
-		Helper:    b.helper,
+		Target:           target,
+		Build:            b.buildPlatform(),
+		Images:           b.images.resolve,
+		File:             b.file,
+		SourceMap:        b.src.SourceMap,
+		ParentSourceMaps: b.srcs.parentMaps(),
+		CacheNS:          b.bc.CacheIDNamespace,
+		Labels:           b.bc.Labels,
+		Helper:           b.helper,
 	}
 	execs, hasExecs, err := graph.Executables(ctx, s, o)
 	if err != nil {

@@ -131,6 +131,16 @@ func TestImageConfigFields(t *testing.T) {
 			check: wantEnv("LIT", "${NOT_SET}"),
 		},
 		{
+			name:  "locale sets LANG",
+			doc:   final("  locale: en_US.UTF-8"),
+			check: wantEnv("LANG", "en_US.UTF-8"),
+		},
+		{
+			name:  "env LANG wins over the locale",
+			doc:   final("  locale: en_US.UTF-8", "  env: {LANG: C.UTF-8}"),
+			check: wantEnv("LANG", "C.UTF-8"),
+		},
+		{
 			name: "entrypoint and cmd",
 			doc:  final("  entrypoint: [/bin/sh, -c]", "  cmd: [echo hi]"),
 			check: func(t *testing.T, r *result) {

@@ -91,7 +91,11 @@ func aptInstall(st llb.State, apt spec.Apt, o *Options) llb.State {
 // which Debian and Ubuntu both ship in the locales package.
 func generateLocale(st llb.State, locale string, o *Options) llb.State {
 	lang, charset, _ := strings.Cut(locale, ".")
-	charset, _, _ = strings.Cut(charset, "@")
+	charset, modifier, _ := strings.Cut(charset, "@")
+	if modifier != "" {
+		// The modifier names the source, as locale-gen does: sr_RS@latin.
+		lang += "@" + modifier
+	}
 	opts := []llb.RunOption{
 		llb.Args([]string{"localedef", "-i", lang, "-c", "-f", charset, locale}),
 		stepName(o.Target, "final", "generate locale "+locale),

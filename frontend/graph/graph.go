@@ -32,6 +32,8 @@ type Options struct {
 	File *spec.File
 	// SourceMap, when set, attaches the spec's lines to every step.
 	SourceMap *llb.SourceMap
+	// ParentSourceMaps do the same for the specs it extends, by file name.
+	ParentSourceMaps map[string]*llb.SourceMap
 	// CacheNS prefixes the ids of cache mounts.
 	CacheNS string
 	// Labels are added to the image config last, as with --label.
@@ -48,15 +50,19 @@ func stepName(p ocispecs.Platform, kind, what string) llb.ConstraintsOpt {
 
 // at returns the options that attach a field's position in the spec to a step.
 func (o *Options) at(field string) []llb.ConstraintsOpt {
-	if o.SourceMap == nil {
+	pos := o.File.Pos(field)
+	sm := o.SourceMap
+	if pos.File != "" {
+		sm = o.ParentSourceMaps[pos.File]
+	}
+	if sm == nil {
 		return nil
 	}
-	pos := o.File.Pos(field)
 	r := &pb.Range{
 		Start: &pb.Position{Line: int32(pos.Line), Character: int32(pos.Column)},
 		End:   &pb.Position{Line: int32(pos.Line), Character: int32(pos.Column)},
 	}
-	return []llb.ConstraintsOpt{o.SourceMap.Location([]*pb.Range{r})}
+	return []llb.ConstraintsOpt{sm.Location([]*pb.Range{r})}
 }
 
 // cacheID names a cache mount, within the namespace the client chose.

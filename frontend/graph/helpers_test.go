@@ -83,6 +83,7 @@ func fakeImages(_ context.Context, ref string, p ocispecs.Platform) (
 // result is one conversion of a spec for one target.
 type result struct {
 	file     *spec.File
+	spec     *spec.Spec
 	execs    llb.State
 	hasExecs bool
 	final    llb.State
@@ -95,8 +96,6 @@ func options(f *spec.File, target ocispecs.Platform) *graph.Options {
 	return &graph.Options{Target: target, Build: amd64, Images: fakeImages, File: f}
 }
 
-// convert loads, resolves and converts doc for target, as the gateway does.
-// edit may change the options before the conversion.
 // resolve loads and resolves a spec for target, built on linux/amd64.
 func resolve(t *testing.T, doc string, target ocispecs.Platform) (*spec.File, *spec.Spec) {
 	t.Helper()
@@ -111,6 +110,8 @@ func resolve(t *testing.T, doc string, target ocispecs.Platform) (*spec.File, *s
 	return f, s
 }
 
+// convert loads, resolves and converts doc for target, as the gateway does.
+// edit may change the options before the conversion.
 func convert(t *testing.T, doc string, target ocispecs.Platform,
 	edit func(*graph.Options)) *result {
 	t.Helper()
@@ -120,7 +121,7 @@ func convert(t *testing.T, doc string, target ocispecs.Platform,
 		edit(o)
 	}
 	ctx := context.Background()
-	r := &result{file: f}
+	r := &result{file: f, spec: s}
 	var err error
 	r.execs, r.hasExecs, err = graph.Executables(ctx, s, o)
 	if err != nil {

@@ -4,6 +4,9 @@ import "fmt"
 
 // Pos is a 1-based line and column in a spec file.
 type Pos struct {
+	// File is the file the position is in, when it is not the spec itself
+	// but a spec it extends.
+	File   string
 	Line   int
 	Column int
 }
@@ -44,5 +47,10 @@ func (f *File) Errorf(field, format string, args ...any) *Error {
 }
 
 func (f *File) errorf(field, format string, args ...any) *Error {
-	return &Error{File: f.Name, Pos: f.Pos(field), Field: field, Msg: fmt.Sprintf(format, args...)}
+	pos := f.Pos(field)
+	file := f.Name
+	if pos.File != "" {
+		file = pos.File
+	}
+	return &Error{File: file, Pos: pos, Field: field, Msg: fmt.Sprintf(format, args...)}
 }

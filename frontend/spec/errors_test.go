@@ -252,6 +252,94 @@ func TestLoadErrors(t *testing.T) {
 			line: 2, field: "name", msg: "invalid name",
 		},
 		{
+			name: "run step without name",
+			doc:  lines("version: 1", "final:", "  run:", "    - shell: echo hi"),
+			line: 4, field: "final.run[0].name", msg: "missing",
+		},
+		{
+			name: "run step with an invalid name",
+			doc:  lines("version: 1", "final:", "  run:", "    - {name: my step, shell: x}"),
+			line: 4, field: "final.run[0].name", msg: "invalid name",
+		},
+		{
+			name: "duplicate run step names",
+			doc: lines("version: 1", "final:", "  run:", "    - {name: a, shell: x}",
+				"    - name: a", "      shell: y"),
+			line: 5, field: "final.run[1].name", msg: "already used by final.run[0]",
+		},
+		{
+			name: "run step with a blank shell",
+			doc:  lines("version: 1", "final:", "  run:", "    - name: a", "      shell: ' '"),
+			line: 5, field: "final.run[0].shell", msg: "missing",
+		},
+		{
+			name: "run step without shell",
+			doc:  lines("version: 1", "final:", "  run:", "    - name: a"),
+			line: 4, field: "final.run[0].shell", msg: "missing",
+		},
+		{
+			name: "invalid secret id",
+			doc: lines("version: 1", "final:", "  run:", "    - name: a", "      shell: x",
+				"      secrets: [ok, 'bad id']"),
+			line: 6, field: "final.run[0].secrets[1]", msg: "invalid secret id",
+		},
+		{
+			name: "secret id that is a path",
+			doc: lines("version: 1", "final:", "  run:", "    - name: a", "      shell: x",
+				"      secrets: [../token]"),
+			line: 6, field: "final.run[0].secrets[0]", msg: "invalid secret id",
+		},
+		{
+			name: "locale without charset",
+			doc:  lines("version: 1", "final:", "  locale: en_US"),
+			line: 3, field: "final.locale", msg: "invalid locale",
+		},
+		{
+			name: "locale by name",
+			doc:  lines("version: 1", "final:", "  locale: english"),
+			line: 3, field: "final.locale", msg: "language_TERRITORY.CHARSET",
+		},
+		{
+			name: "test without name",
+			doc:  lines("version: 1", "tests:", "  - run: 'true'"),
+			line: 3, field: "tests[0].name", msg: "missing",
+		},
+		{
+			name: "test without run",
+			doc:  lines("version: 1", "tests:", "  - name: t", "    expect: x"),
+			line: 3, field: "tests[0].run", msg: "missing",
+		},
+		{
+			name: "duplicate test names",
+			doc:  lines("version: 1", "tests:", "  - {name: t, run: a}", "  - {name: t, run: b}"),
+			line: 4, field: "tests[1].name", msg: "already used by tests[0]",
+		},
+		{
+			name: "invalid expect",
+			doc:  lines("version: 1", "tests:", "  - name: t", "    run: x", "    expect: 'a('"),
+			line: 5, field: "tests[0].expect", msg: "invalid regular expression",
+		},
+		{
+			name: "exit code above 255",
+			doc:  lines("version: 1", "tests:", "  - name: t", "    run: x", "    exit: 300"),
+			line: 5, field: "tests[0].exit", msg: "invalid exit code 300",
+		},
+		{
+			name: "negative exit code",
+			doc:  lines("version: 1", "tests:", "  - name: t", "    run: x", "    exit: -1"),
+			line: 5, field: "tests[0].exit", msg: "want 0 to 255",
+		},
+		{
+			name: "exit code that is not a number",
+			doc:  lines("version: 1", "tests:", "  - name: t", "    run: x", "    exit: ok"),
+			line: 5, field: "tests[0].exit", msg: "want an integer",
+		},
+		{
+			name: "undeclared arg in a run step's name",
+			doc:  lines("version: 1", "final:", "  run:", "    - {name: '${STEP}', shell: x}"),
+			line: 4, field: "final.run[0].name", msg: "undeclared",
+		},
+		{
 			name: "mapping that merges itself",
 			doc:  lines("version: 1", "final: &f", "  <<: *f"),
 			line: 2, field: "final", msg: "merge",

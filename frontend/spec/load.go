@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"errors"
 	"regexp"
 	"strings"
 )
@@ -17,6 +16,9 @@ type File struct {
 	Spec Spec
 	// Locs holds the position of every field that was written.
 	Locs Locations
+	// Parents are the specs this one extends, nearest first, with their
+	// names and text.
+	Parents []*File
 }
 
 // Predefined lists the args every spec may use without declaring them.
@@ -28,21 +30,10 @@ var Predefined = []string{
 var argName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // Load parses a spec strictly and checks what does not depend on arg values:
-// the format version, arg names, and that every ${NAME} is declared.
+// the format version, arg names, and that every ${NAME} is declared. A spec
+// loaded this way cannot extend another; LoadAll reads parents.
 func Load(name string, data []byte) (*File, error) {
-	f := &File{Name: name, Data: data}
-	locs, err := decodeDocument(name, data, &f.Spec)
-	if err != nil {
-		return nil, err
-	}
-	f.Locs = locs
-	if err := f.checkVersion(); err != nil {
-		return nil, err
-	}
-	if err := errors.Join(append(f.checkArgNames(), f.checkReferences()...)...); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return LoadAll(name, data, nil)
 }
 
 // Pos returns where a field is written. A field that is not written takes

@@ -15,6 +15,10 @@ type Spec struct {
 	Name string `yaml:"name" json:"name,omitempty"`
 	// Description says what the variant is for; it becomes an image label.
 	Description string `yaml:"description" json:"description,omitempty"`
+	// Extends names a parent spec by its path in the build context. This
+	// spec is merged over it: maps merge, named lists merge by name, package
+	// lists append, other fields replace the parent's.
+	Extends string `yaml:"extends" json:"extends,omitempty" expand:"-"`
 	// Args declares build args with their defaults, used as ${NAME} in other
 	// fields and overridden with --build-arg NAME=value.
 	Args map[string]string `yaml:"args" json:"args,omitempty" expand:"-"`
@@ -26,6 +30,21 @@ type Spec struct {
 	Final Final `yaml:"final" json:"final,omitempty"`
 	// Tests run in the finished image on every platform during the build.
 	Tests []Test `yaml:"tests" json:"tests,omitempty"`
+	// Remove drops entries that the parent spec defines.
+	Remove Remove `yaml:"remove" json:"remove,omitempty" expand:"-"`
+}
+
+// Remove names parent entries to drop; naming one the parent lacks is an
+// error.
+type Remove struct {
+	// Go lists Go tools by output name.
+	Go []string `yaml:"go" json:"go,omitempty"`
+	// Apt lists apt packages.
+	Apt []string `yaml:"apt" json:"apt,omitempty"`
+	// Run lists run steps by name.
+	Run []string `yaml:"run" json:"run,omitempty"`
+	// Tests lists tests by name.
+	Tests []string `yaml:"tests" json:"tests,omitempty"`
 }
 
 // Builder holds every source of executables.
