@@ -104,4 +104,3 @@ func (s *sources) withSource(err error) error {
 		}},
 	})
 }
-

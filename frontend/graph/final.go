@@ -49,6 +49,9 @@ func Final(ctx context.Context, s *spec.Spec, execs llb.State, hasExecs bool, o 
 		st = generateLocale(st, f.Locale, o)
 	}
 	st = copyExecutables(st, f.Executables, execs, hasExecs, o)
+	if st, err = addFiles(st, f.Files, o); err != nil {
+		return nil, err
+	}
 	if st, err = addToolList(st, s, o); err != nil {
 		return nil, err
 	}

@@ -23,14 +23,36 @@ const (
 	goPath       = "/cst/go/path"
 )
 
-// Executables returns the builder stage: every tool built in its own branch,
-// merged into one filesystem with the executables at its root. The boolean
-// is false when the spec builds nothing.
+// Executables returns the builder stage: every tool built or downloaded in
+// its own branch, merged into one filesystem with the executables at its
+// root. The boolean is false when the spec has no executables.
 func Executables(ctx context.Context, s *spec.Spec, o *Options) (llb.State, bool, error) {
-	g := s.Builder.Go
-	if g == nil || len(g.Tools) == 0 {
-		return llb.Scratch(), false, nil
+	var outs []llb.State
+	if g := s.Builder.Go; g != nil {
+		tools, err := goTools(ctx, g, o)
+		if err != nil {
+			return llb.State{}, false, err
+		}
+		outs = append(outs, tools...)
 	}
+	for i := range s.Builder.Releases {
+		st, err := release(&s.Builder.Releases[i], i, o)
+		if err != nil {
+			return llb.State{}, false, err
+		}
+		outs = append(outs, st)
+	}
+	switch len(outs) {
+	case 0:
+		return llb.Scratch(), false, nil
+	case 1:
+		return outs[0], true, nil
+	}
+	return llb.Merge(outs, stepName(o.Target, "builder", "collect executables")), true, nil
+}
+
+// goTools builds every Go tool in its own branch.
+func goTools(ctx context.Context, g *spec.Go, o *Options) ([]llb.State, error) {
 	images := map[string]llb.State{}
 	outs := make([]llb.State, 0, len(g.Tools))
 	for i, t := range g.Tools {
@@ -43,16 +65,13 @@ func Executables(ctx context.Context, s *spec.Spec, o *Options) (llb.State, bool
 		if !ok {
 			var err error
 			if img, _, err = o.Images(ctx, g.Image, runOn); err != nil {
-				return llb.State{}, false, o.errorf("builder.go.image", "%v", err)
+				return nil, o.errorf("builder.go.image", "%v", err)
 			}
 			images[key] = img
 		}
 		outs = append(outs, goTool(img, runOn, g, i, o))
 	}
-	if len(outs) == 1 {
-		return outs[0], true, nil
-	}
-	return llb.Merge(outs, stepName(o.Target, "builder", "collect executables")), true, nil
+	return outs, nil
 }
 
 // goTool builds one tool on runOn, which is the build platform unless the

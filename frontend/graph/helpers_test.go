@@ -143,9 +143,11 @@ type ops struct {
 	by   map[digest.Digest]*pb.Op
 }
 
-func marshal(t *testing.T, st llb.State) *ops {
+// marshal marshals st as the gateway does, with co as the default
+// constraints, such as the platform.
+func marshal(t *testing.T, st llb.State, co ...llb.ConstraintsOpt) *ops {
 	t.Helper()
-	def, err := st.Marshal(context.Background())
+	def, err := st.Marshal(context.Background(), co...)
 	if err != nil {
 		t.Fatalf("Marshal() = %v", err)
 	}

@@ -76,32 +76,33 @@ func TestLocale(t *testing.T) {
 		return lines(append([]string{"version: 1", "final:"}, l...)...)
 	}
 	tests := []struct {
-		name     string
-		doc      string
-		apt      string   // the apt step's name
-		aptArgs  []string // the argv after the script
-		localeDf []string // localedef's argv
+		name      string
+		doc       string
+		apt       string   // the apt step's name
+		aptArgs   []string // the argv after the script
+		localedef []string // localedef's argv
 	}{
 		{
-			name:     "locales added to the packages",
-			doc:      final("  apt: {packages: [jq]}", "  locale: en_US.UTF-8"),
-			apt:      "install packages",
-			aptArgs:  []string{"apt", "jq", "locales"},
-			localeDf: []string{"localedef", "-i", "en_US", "-c", "-f", "UTF-8", "en_US.UTF-8"},
+			name:      "locales added to the packages",
+			doc:       final("  apt: {packages: [jq]}", "  locale: en_US.UTF-8"),
+			apt:       "install packages",
+			aptArgs:   []string{"apt", "jq", "locales"},
+			localedef: []string{"localedef", "-i", "en_US", "-c", "-f", "UTF-8", "en_US.UTF-8"},
 		},
 		{
-			name:     "locales already listed",
-			doc:      final("  apt: {upgrade: true, packages: [locales, jq]}", "  locale: de_DE.UTF-8"),
-			apt:      "upgrade and install packages",
-			aptArgs:  []string{"apt", "locales", "jq"},
-			localeDf: []string{"localedef", "-i", "de_DE", "-c", "-f", "UTF-8", "de_DE.UTF-8"},
+			name: "locales already listed",
+			doc: final("  apt: {upgrade: true, packages: [locales, jq]}",
+				"  locale: de_DE.UTF-8"),
+			apt:       "upgrade and install packages",
+			aptArgs:   []string{"apt", "locales", "jq"},
+			localedef: []string{"localedef", "-i", "de_DE", "-c", "-f", "UTF-8", "de_DE.UTF-8"},
 		},
 		{
 			name:    "apt only for the locale",
 			doc:     final("  locale: de_DE.ISO-8859-1"),
 			apt:     "install packages",
 			aptArgs: []string{"apt", "locales"},
-			localeDf: []string{"localedef", "-i", "de_DE", "-c", "-f", "ISO-8859-1",
+			localedef: []string{"localedef", "-i", "de_DE", "-c", "-f", "ISO-8859-1",
 				"de_DE.ISO-8859-1"},
 		},
 		{
@@ -110,7 +111,7 @@ func TestLocale(t *testing.T) {
 			doc:     final("  locale: sr_RS.UTF-8@latin"),
 			apt:     "install packages",
 			aptArgs: []string{"apt", "locales"},
-			localeDf: []string{"localedef", "-i", "sr_RS@latin", "-c", "-f", "UTF-8",
+			localedef: []string{"localedef", "-i", "sr_RS@latin", "-c", "-f", "UTF-8",
 				"sr_RS.UTF-8@latin"},
 		},
 	}
@@ -121,15 +122,15 @@ func TestLocale(t *testing.T) {
 			g := marshal(t, r.final)
 			apt := "[linux/arm64 final] " + tt.apt
 			checkApt(t, g, apt, arm64, tt.aptArgs)
-			locale := tt.localeDf[len(tt.localeDf)-1]
+			locale := tt.localedef[len(tt.localedef)-1]
 			name := "[linux/arm64 final] generate locale " + locale
 			op, _ := g.one(t, name)
 			ex := op.GetExec()
 			if ex == nil {
 				t.Fatalf("%q is %T, want an exec op", name, op.Op)
 			}
-			if !slices.Equal(ex.Meta.Args, tt.localeDf) {
-				t.Errorf("localedef args = %q, want %q", ex.Meta.Args, tt.localeDf)
+			if !slices.Equal(ex.Meta.Args, tt.localedef) {
+				t.Errorf("localedef args = %q, want %q", ex.Meta.Args, tt.localedef)
 			}
 			if !samePlatform(op.Platform, arm64) {
 				t.Errorf("localedef runs on %v, want linux/arm64", op.Platform)
@@ -185,7 +186,8 @@ func TestRunSteps(t *testing.T) {
 				secret string
 			}{
 				{"first", `echo "$GREETING" > /etc/greeting`, ""},
-				{"token", "sha256sum /run/secrets/github_token > /etc/token.sha256", "github_token"},
+				{"token", "sha256sum /run/secrets/github_token > /etc/token.sha256",
+					"github_token"},
 				{"last", "cat /etc/greeting ${HOME}", ""},
 			}
 			if got := len(g.find(prefix)); got != len(steps) {
@@ -265,6 +267,9 @@ func checkRunStep(t *testing.T, name string, ex *pb.ExecOp, shell, secret string
 
 func TestToolList(t *testing.T) {
 	t.Parallel()
+	if graph.ToolList != "/usr/share/cst/tools.json" {
+		t.Errorf("ToolList = %q, want /usr/share/cst/tools.json", graph.ToolList)
+	}
 	tests := []struct {
 		name string
 		doc  string
@@ -310,7 +315,7 @@ func TestToolList(t *testing.T) {
 			if mkdir == nil || mkdir.Path != "/usr/share/cst" || !mkdir.MakeParents {
 				t.Errorf("tool list mkdir = %v, want /usr/share/cst with parents", mkdir)
 			}
-			if mkfile == nil || mkfile.Path != "/usr/share/cst/tools.json" || mkfile.Mode != 0o644 {
+			if mkfile == nil || mkfile.Path != graph.ToolList || mkfile.Mode != 0o644 {
 				t.Fatalf("tool list mkfile = %v, want /usr/share/cst/tools.json 0644", mkfile)
 			}
 			var got []graph.Tool
@@ -320,8 +325,8 @@ func TestToolList(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("tool list = %+v, want %+v", got, tt.want)
 			}
-			if !slices.Equal(graph.Tools(r.spec), nonEmpty(tt.want)) {
-				t.Errorf("Tools() = %+v, want %+v", graph.Tools(r.spec), tt.want)
+			if !slices.Equal(graph.Tools(r.spec, arm64), nonEmpty(tt.want)) {
+				t.Errorf("Tools() = %+v, want %+v", graph.Tools(r.spec, arm64), tt.want)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/cst-frontend/cst-frontend/frontend/spec"
 	"github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // ToolList is where the final image lists the tools it carries.
@@ -14,7 +15,7 @@ const ToolList = "/usr/share/cst/tools.json"
 type Tool struct {
 	// Name is the executable's file name.
 	Name string `json:"name"`
-	// Kind says how it was built: go.
+	// Kind says how it was made: go or release.
 	Kind string `json:"kind"`
 	// Version is the version that was built.
 	Version string `json:"version"`
@@ -24,8 +25,8 @@ type Tool struct {
 	SHA256 string `json:"sha256,omitempty"`
 }
 
-// Tools lists every tool a resolved spec builds, in spec order.
-func Tools(s *spec.Spec) []Tool {
+// Tools lists every tool a resolved spec builds for a target, in spec order.
+func Tools(s *spec.Spec, target ocispecs.Platform) []Tool {
 	var tools []Tool
 	if g := s.Builder.Go; g != nil {
 		for _, t := range g.Tools {
@@ -37,12 +38,20 @@ func Tools(s *spec.Spec) []Tool {
 			})
 		}
 	}
+	for i := range s.Builder.Releases {
+		r := &s.Builder.Releases[i]
+		u, _, _ := r.For(target.Architecture)
+		tools = append(tools, Tool{
+			Name: r.Name, Kind: "release", Version: r.Version, Source: u,
+			SHA256: releaseSHA256(r, target),
+		})
+	}
 	return tools
 }
 
 // addToolList writes the tool list into the image, readable by everyone.
 func addToolList(st llb.State, s *spec.Spec, o *Options) (llb.State, error) {
-	tools := Tools(s)
+	tools := Tools(s, o.Target)
 	if tools == nil {
 		tools = []Tool{}
 	}

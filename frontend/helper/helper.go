@@ -15,12 +15,14 @@ import (
 const (
 	usageCheckELF  = "check-elf -arch GOARCH DIR"
 	usageCheckTest = "check-test -name NAME -cmd COMMAND -expect REGEXP -exit CODE DIR"
+	usageExtract   = "extract -member PATH -out FILE [-mode 0755] ARCHIVE"
 )
 
 // commands maps each subcommand to what it does with its arguments.
 var commands = map[string]func(args []string, stderr io.Writer) error{
 	"check-elf":  checkELFCommand,
 	"check-test": checkTestCommand,
+	"extract":    extractCommand,
 }
 
 // Is reports whether name is a helper subcommand.
@@ -42,7 +44,7 @@ func Run(args []string, stderr io.Writer) error {
 	return commands[args[0]](args[1:], stderr)
 }
 
-// parse parses flags and requires exactly one argument, a directory.
+// parse parses flags and requires exactly one argument, a file or directory.
 func parse(fs *flag.FlagSet, usage string, args []string) (string, error) {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {

@@ -105,7 +105,8 @@ func TestCheckTest(t *testing.T) {
 				}
 			}
 			if out.Len() != 0 {
-				t.Errorf("CheckTest(%+v) printed %q on failure, want nothing", tt.want, out.String())
+				t.Errorf("CheckTest(%+v) printed %q on failure, want nothing", tt.want,
+					out.String())
 			}
 		})
 	}
@@ -163,11 +164,11 @@ func TestRun(t *testing.T) {
 				"-expect", "^bye", "-exit", "1", testDir},
 			wantErr: "test greeting failed: `cat /etc/greeting` exited 0, want 1 and output",
 		},
-		{name: "no subcommand", wantErr: "unknown helper; want one of [check-elf check-test]"},
+		{name: "no subcommand", wantErr: "unknown helper; want one of [check-elf check-test"},
 		{
 			name:    "unknown subcommand",
 			args:    []string{"check-everything", elfDir},
-			wantErr: "unknown helper; want one of [check-elf check-test]",
+			wantErr: "unknown helper; want one of [check-elf check-test",
 		},
 		{
 			name:    "unknown flag",

@@ -9,13 +9,37 @@ import (
 // Expand replaces every ${NAME} in s with lookup(NAME); $${ is a literal ${.
 // A name that lookup does not know is an error.
 func Expand(s string, lookup func(string) (string, bool)) (string, error) {
-	return expand(s, lookup, false)
+	return expand(s, lookup, scopeArgs)
+}
+
+// scope says what a string may reference besides args.
+type scope string
+
+const (
+	// scopeArgs strings reference declared and predefined args only.
+	scopeArgs scope = ""
+	// scopeEnv strings, in final.env, may also name base image variables,
+	// expanded later against the base image.
+	scopeEnv scope = "env"
+	// scopeRelease strings, in a release, may also use ${VERSION} and
+	// ${ARCH}, expanded later for each release and platform.
+	scopeRelease scope = "release"
+)
+
+// keeps reports whether a name is left for a later pass.
+func (sc scope) keeps(name string) bool {
+	switch sc {
+	case scopeEnv:
+		return true
+	case scopeRelease:
+		return name == "VERSION" || name == "ARCH"
+	}
+	return false
 }
 
 // expand replaces every ${NAME} in s with lookup(NAME); $${ is a literal ${.
-// With keepUnknown, a name lookup does not know is left as written, and so
-// is $${.
-func expand(s string, lookup func(string) (string, bool), keepUnknown bool) (string, error) {
+// Names the scope keeps, and $${, are left for the later pass.
+func expand(s string, lookup func(string) (string, bool), sc scope) (string, error) {
 	var b strings.Builder
 	for {
 		i := strings.Index(s, "${")
@@ -25,9 +49,7 @@ func expand(s string, lookup func(string) (string, bool), keepUnknown bool) (str
 		}
 		if i > 0 && s[i-1] == '$' {
 			lit := "${"
-			if keepUnknown {
-				// final.env values are expanded again against the base image,
-				// so the escape is kept for that second pass.
+			if sc != scopeArgs {
 				lit = "$${"
 			}
 			b.WriteString(s[:i-1] + lit)
@@ -44,9 +66,11 @@ func expand(s string, lookup func(string) (string, bool), keepUnknown bool) (str
 				"digits and underscores", name)
 		}
 		b.WriteString(s[:i])
-		if v, ok := lookup(name); ok {
+		if sc == scopeRelease && sc.keeps(name) {
+			b.WriteString("${" + name + "}")
+		} else if v, ok := lookup(name); ok {
 			b.WriteString(v)
-		} else if keepUnknown {
+		} else if sc.keeps(name) {
 			b.WriteString("${" + name + "}")
 		} else {
 			return "", fmt.Errorf("undeclared arg ${%s}; declare it under `args:` "+
@@ -56,33 +80,32 @@ func expand(s string, lookup func(string) (string, bool), keepUnknown bool) (str
 	}
 }
 
-// stringFunc rewrites one string of a spec; env says the string is a value in
-// final.env, where base image variables may be referenced.
-type stringFunc func(field, s string, env bool) string
+// stringFunc rewrites one string of a spec, given the field's scope.
+type stringFunc func(field, s string, sc scope) string
 
 // mapStrings returns a deep copy of s with every expandable string replaced
 // by fn's result. Fields tagged expand:"-" are copied as they are.
 func mapStrings(s *Spec, fn stringFunc) Spec {
-	return mapValue(reflect.ValueOf(*s), "", false, fn).Interface().(Spec)
+	return mapValue(reflect.ValueOf(*s), "", scopeArgs, fn).Interface().(Spec)
 }
 
 // walkStrings calls fn for every expandable string of s.
-func walkStrings(s *Spec, fn func(field, s string, env bool)) {
-	mapStrings(s, func(field, v string, env bool) string {
-		fn(field, v, env)
+func walkStrings(s *Spec, fn func(field, s string, sc scope)) {
+	mapStrings(s, func(field, v string, sc scope) string {
+		fn(field, v, sc)
 		return v
 	})
 }
 
-func mapValue(v reflect.Value, path string, env bool, fn stringFunc) reflect.Value {
+func mapValue(v reflect.Value, path string, sc scope, fn stringFunc) reflect.Value {
 	out := reflect.New(v.Type()).Elem()
 	switch v.Kind() {
 	case reflect.String:
-		out.SetString(fn(path, v.String(), env))
+		out.SetString(fn(path, v.String(), sc))
 	case reflect.Pointer:
 		if !v.IsNil() {
 			p := reflect.New(v.Type().Elem())
-			p.Elem().Set(mapValue(v.Elem(), path, env, fn))
+			p.Elem().Set(mapValue(v.Elem(), path, sc, fn))
 			out.Set(p)
 		}
 	case reflect.Struct:
@@ -93,15 +116,15 @@ func mapValue(v reflect.Value, path string, env bool, fn stringFunc) reflect.Val
 			case "-":
 				out.Field(i).Set(v.Field(i))
 			default:
-				envField := f.Tag.Get("expand") == "env"
-				out.Field(i).Set(mapValue(v.Field(i), join(path, name), envField, fn))
+				fieldScope := scope(f.Tag.Get("expand"))
+				out.Field(i).Set(mapValue(v.Field(i), join(path, name), fieldScope, fn))
 			}
 		}
 	case reflect.Slice:
 		if !v.IsNil() {
 			out.Set(reflect.MakeSlice(v.Type(), v.Len(), v.Len()))
 			for i := 0; i < v.Len(); i++ {
-				out.Index(i).Set(mapValue(v.Index(i), fmt.Sprintf("%s[%d]", path, i), env, fn))
+				out.Index(i).Set(mapValue(v.Index(i), fmt.Sprintf("%s[%d]", path, i), sc, fn))
 			}
 		}
 	case reflect.Map:
@@ -110,7 +133,7 @@ func mapValue(v reflect.Value, path string, env bool, fn stringFunc) reflect.Val
 			iter := v.MapRange()
 			for iter.Next() {
 				k := iter.Key()
-				out.SetMapIndex(k, mapValue(iter.Value(), path+"."+k.String(), env, fn))
+				out.SetMapIndex(k, mapValue(iter.Value(), path+"."+k.String(), sc, fn))
 			}
 		}
 	default:

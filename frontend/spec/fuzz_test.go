@@ -22,6 +22,8 @@ func FuzzLoad(f *testing.F) {
 		"- [a, {b: *c}]\n",
 		"version: !!binary AAAA\nname: !!map {}\n",
 		"{version: 1, version: 1, <<: [{}, []]}\n",
+		"version: 1\nfinal: {locale: x_Y.Z@a, run: [{name: a, shell: '${B}', secrets: ['']}]}\n" +
+			"tests: [{name: t, run: x, expect: '(', exit: 256}, {exit: -1}]\n",
 	} {
 		f.Add(seed, "linux/amd64")
 	}

@@ -96,8 +96,8 @@ func (f *File) checkReferences() []error {
 		_, declared := f.Spec.Args[name]
 		return "", declared || isPredefined(name)
 	}
-	walkStrings(&f.Spec, func(field, s string, env bool) {
-		_, err := expand(s, known, env)
+	walkStrings(&f.Spec, func(field, s string, sc scope) {
+		_, err := expand(s, known, sc)
 		if err != nil {
 			errs = append(errs, f.errorf(field, "%v", err))
 		}

@@ -13,14 +13,19 @@ func merge(parent, child *File) (*File, error) {
 	m.takeOne("version")
 	m.takeOne("")
 	m.takeOne("tests")
+	m.takeOne("builder")
 	s := Spec{
 		Version:     c.Version,
 		Name:        pick(m, "name", p.Name, c.Name),
 		Description: pick(m, "description", p.Description, c.Description),
 		Args:        mergeMap(m, "args", p.Args, c.Args),
 		Platforms:   pick(m, "platforms", p.Platforms, c.Platforms),
-		Builder:     Builder{Go: m.goSection(p.Builder.Go, c.Builder.Go, c.Remove.Go)},
-		Final:       m.final(&p.Final, &c.Final, &c.Remove),
+		Builder: Builder{
+			Go: m.goSection(p.Builder.Go, c.Builder.Go, c.Remove.Go),
+			Releases: mergeNamed(m, "builder.releases", p.Builder.Releases, c.Builder.Releases,
+				c.Remove.Releases, "remove.releases", func(r Release) string { return r.Name }),
+		},
+		Final: m.final(&p.Final, &c.Final, &c.Remove),
 		Tests: mergeNamed(m, "tests", p.Tests, c.Tests, c.Remove.Tests, "remove.tests",
 			func(t Test) string { return t.Name }),
 	}
@@ -52,7 +57,6 @@ func (m *merger) goSection(p, c *Go, remove []string) *Go {
 	if c != nil {
 		cv = *c
 	}
-	m.takeOne("builder")
 	m.takeOne("builder.go")
 	return &Go{
 		Image:   pick(m, "builder.go.image", pv.Image, cv.Image),
@@ -71,7 +75,9 @@ func (m *merger) final(p, c *Final, r *Remove) Final {
 			Upgrade:  pick(m, "final.apt.upgrade", p.Apt.Upgrade, c.Apt.Upgrade),
 			Packages: mergeList(m, "final.apt.packages", p.Apt.Packages, c.Apt.Packages, r.Apt),
 		},
-		Locale:      pick(m, "final.locale", p.Locale, c.Locale),
+		Locale: pick(m, "final.locale", p.Locale, c.Locale),
+		Files: mergeNamed(m, "final.files", p.Files, c.Files, r.Files, "remove.files",
+			func(f FileDownload) string { return f.Path }),
 		Executables: pick(m, "final.executables", p.Executables, c.Executables),
 		Run: mergeNamed(m, "final.run", p.Run, c.Run, r.Run, "remove.run",
 			func(s RunStep) string { return s.Name }),

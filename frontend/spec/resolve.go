@@ -47,8 +47,8 @@ func (f *File) Resolve(buildArgs, predefined map[string]string) (*Spec, error) {
 		return v, ok
 	}
 	var errs []error
-	s := mapStrings(&f.Spec, func(field, str string, env bool) string {
-		out, err := expand(str, lookup, env)
+	s := mapStrings(&f.Spec, func(field, str string, sc scope) string {
+		out, err := expand(str, lookup, sc)
 		if err != nil {
 			errs = append(errs, f.errorf(field, "%v", err))
 		}

@@ -45,12 +45,38 @@ type Remove struct {
 	Run []string `yaml:"run" json:"run,omitempty"`
 	// Tests lists tests by name.
 	Tests []string `yaml:"tests" json:"tests,omitempty"`
+	// Releases lists releases by name.
+	Releases []string `yaml:"releases" json:"releases,omitempty"`
+	// Files lists downloaded files by path.
+	Files []string `yaml:"files" json:"files,omitempty"`
 }
 
 // Builder holds every source of executables.
 type Builder struct {
 	// Go lists Go tools installed with `go install MODULE@VERSION`.
 	Go *Go `yaml:"go" json:"go,omitempty"`
+	// Releases are prebuilt executables downloaded per target platform.
+	Releases []Release `yaml:"releases" json:"releases,omitempty"`
+}
+
+// Release is a prebuilt executable downloaded from a URL template. In url,
+// ${VERSION} is the release's version and ${ARCH} its arch token.
+type Release struct {
+	// Name is the executable's file name.
+	Name string `yaml:"name" json:"name"`
+	// Version is the release's version, used as ${VERSION} in url.
+	Version string `yaml:"version" json:"version"`
+	// URL is the download URL; its file name tells the archive type: raw,
+	// .tar, .tar.gz (.tgz), .tar.xz, .tar.zst, .tar.bz2 or .zip.
+	URL string `yaml:"url" json:"url" expand:"release"`
+	// Arch maps a target architecture (GOARCH) to its token in url; an
+	// architecture not listed uses its GOARCH name.
+	Arch map[string]string `yaml:"arch" json:"arch,omitempty"`
+	// Extract names the archive member to keep; leave it out for a raw file.
+	Extract string `yaml:"extract" json:"extract,omitempty" expand:"release"`
+	// SHA256 maps each platform (linux/amd64) to the download's checksum,
+	// which BuildKit verifies.
+	SHA256 map[string]string `yaml:"sha256" json:"sha256,omitempty"`
 }
 
 // Go configures the Go toolchain image and the tools built with it.
@@ -90,6 +116,8 @@ type Final struct {
 	Apt Apt `yaml:"apt" json:"apt,omitempty"`
 	// Locale is generated, e.g. en_US.UTF-8, and set as LANG.
 	Locale string `yaml:"locale" json:"locale,omitempty"`
+	// Files are downloaded into the image.
+	Files []FileDownload `yaml:"files" json:"files,omitempty"`
 	// Executables is where the builder's outputs go, owned by root with mode
 	// 0755; it is prepended to PATH.
 	Executables string `yaml:"executables" json:"executables,omitempty"`
@@ -146,4 +174,19 @@ type Test struct {
 	Expect string `yaml:"expect" json:"expect,omitempty" expand:"-"`
 	// Exit is the expected exit code; the default is 0.
 	Exit *int `yaml:"exit" json:"exit,omitempty"`
+}
+
+// FileDownload is a file downloaded into the final image.
+type FileDownload struct {
+	// URL is where the file comes from; its name tells the archive type
+	// when Extract is set.
+	URL string `yaml:"url" json:"url"`
+	// Path is the absolute path of the file in the image.
+	Path string `yaml:"path" json:"path"`
+	// SHA256 is the download's checksum, which BuildKit verifies.
+	SHA256 string `yaml:"sha256" json:"sha256,omitempty"`
+	// Extract names the archive member to keep.
+	Extract string `yaml:"extract" json:"extract,omitempty"`
+	// Mode is the file's mode, in octal; the default is 0644.
+	Mode string `yaml:"mode" json:"mode,omitempty"`
 }

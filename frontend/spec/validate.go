@@ -47,6 +47,8 @@ func (f *File) validate(s *Spec) error {
 		v.image("builder.go.image", g.Image)
 		v.goTools(g.Tools)
 	}
+	v.releases(s.Builder.Releases)
+	v.outputNames(s)
 	v.final(&s.Final)
 	v.tests(s.Tests)
 	return errors.Join(v.errs...)
@@ -69,19 +71,32 @@ func (v *validation) image(field, ref string) {
 }
 
 func (v *validation) goTools(tools []GoTool) {
-	owner := map[string]string{}
 	for i, t := range tools {
-		field := fmt.Sprintf("builder.go.tools[%d]", i)
-		v.goTool(field, t)
-		name := t.OutputName()
-		if t.Module == "" && t.Rename == "" {
-			continue
-		}
+		v.goTool(fmt.Sprintf("builder.go.tools[%d]", i), t)
+	}
+}
+
+// outputNames reports two executables with the same file name.
+func (v *validation) outputNames(s *Spec) {
+	owner := map[string]string{}
+	claim := func(field, name string) {
 		if other, ok := owner[name]; ok {
-			v.add(field, "output name %q is already used by %s; set `rename` on one of them",
+			v.add(field, "output name %q is already used by %s; rename one of them",
 				name, other)
 		} else {
 			owner[name] = field
+		}
+	}
+	if g := s.Builder.Go; g != nil {
+		for i, t := range g.Tools {
+			if t.Module != "" || t.Rename != "" {
+				claim(fmt.Sprintf("builder.go.tools[%d]", i), t.OutputName())
+			}
+		}
+	}
+	for i, r := range s.Builder.Releases {
+		if r.Name != "" {
+			claim(fmt.Sprintf("builder.releases[%d]", i), r.Name)
 		}
 	}
 }
@@ -163,6 +178,7 @@ func (v *validation) final(f *Final) {
 			"e.g. en_US.UTF-8", f.Locale)
 	}
 	v.runSteps(f.Run)
+	v.files(f.Files)
 	for _, k := range sortedKeys(f.Labels) {
 		if strings.TrimSpace(k) == "" {
 			v.add("final.labels", "a label needs a non-empty key")

@@ -1,0 +1,104 @@
+package graph
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/containerd/platforms"
+	"github.com/cst-frontend/cst-frontend/frontend/spec"
+	"github.com/moby/buildkit/client/llb"
+	digest "github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// releaseSHA256 is a release's checksum for a platform, if the spec has one.
+func releaseSHA256(r *spec.Release, p ocispecs.Platform) string {
+	want := platforms.Format(platforms.Normalize(p))
+	for k, v := range r.SHA256 {
+		if kp, err := platforms.Parse(k); err == nil && platforms.Format(kp) == want {
+			return v
+		}
+	}
+	return ""
+}
+
+// download fetches a URL; BuildKit verifies the checksum when there is one.
+func download(url, file, sum string, name llb.ConstraintsOpt, at []llb.ConstraintsOpt) llb.State {
+	opts := []llb.HTTPOption{llb.Filename(file), name}
+	if sum != "" {
+		opts = append(opts, llb.Checksum(digest.NewDigestFromEncoded(digest.SHA256, sum)))
+	}
+	for _, c := range at {
+		opts = append(opts, c)
+	}
+	return llb.HTTP(url, opts...)
+}
+
+// release downloads one release for the target platform and returns a
+// filesystem holding only its executable, named after the release.
+func release(r *spec.Release, i int, o *Options) (llb.State, error) {
+	field := fmt.Sprintf("builder.releases[%d]", i)
+	u, member, err := r.For(o.Target.Architecture)
+	if err != nil {
+		return llb.State{}, o.errorf(field+".url", "%v", err)
+	}
+	file := spec.URLFileName(u)
+	dl := download(u, file, releaseSHA256(r, o.Target),
+		stepName(o.Target, "release", fmt.Sprintf("%s %s: %s", r.Name, r.Version, u)),
+		o.at(field))
+	if r.Extract == "" {
+		return llb.Scratch().File(llb.Copy(dl, file, "/"+r.Name, &llb.CopyInfo{
+			Mode: &llb.ChmodOpt{Mode: os.FileMode(0o755)},
+		}), stepName(o.Target, "release", "take "+r.Name)), nil
+	}
+	return extract(dl, file, member, r.Name, 0o755,
+		stepName(o.Target, "release", fmt.Sprintf("extract %s from %s", member, file)), o)
+}
+
+// extract runs the frontend's own extract helper on a downloaded archive
+// and returns a filesystem holding only the member, as out.
+func extract(dl llb.State, file, member, out string, mode os.FileMode,
+	name llb.ConstraintsOpt, o *Options) (llb.State, error) {
+	if o.Helper == nil {
+		return llb.State{}, fmt.Errorf("the frontend's own image is unknown, so it cannot " +
+			"extract archives")
+	}
+	run := o.Helper.Run(
+		llb.Args([]string{HelperBinary, "extract", "-member", member, "-out", "/out/" + out,
+			"-mode", fmt.Sprintf("%04o", mode), "/in/" + file}),
+		llb.Platform(o.Build),
+		name,
+		llb.AddMount("/in", dl, llb.Readonly),
+	)
+	return run.AddMount("/out", llb.Scratch()), nil
+}
+
+// addFiles downloads the spec's files into the image, owned by root.
+func addFiles(st llb.State, files []spec.FileDownload, o *Options) (llb.State, error) {
+	for i := range files {
+		f := &files[i]
+		field := fmt.Sprintf("final.files[%d]", i)
+		file := spec.URLFileName(f.URL)
+		mode, err := spec.FileMode(f.Mode)
+		if err != nil {
+			return llb.State{}, o.errorf(field+".mode", "%v", err)
+		}
+		src := download(f.URL, file, f.SHA256,
+			stepName(o.Target, "file", fmt.Sprintf("%s: %s", f.Path, f.URL)), o.at(field))
+		srcPath := "/" + file
+		if f.Extract != "" {
+			src, err = extract(src, file, f.Extract, "file", os.FileMode(mode),
+				stepName(o.Target, "file", fmt.Sprintf("extract %s from %s", f.Extract, file)), o)
+			if err != nil {
+				return llb.State{}, o.errorf(field+".extract", "%v", err)
+			}
+			srcPath = "/file"
+		}
+		st = st.File(llb.Copy(src, srcPath, f.Path, &llb.CopyInfo{
+			CreateDestPath: true,
+			ChownOpt:       &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}},
+			Mode:           &llb.ChmodOpt{Mode: os.FileMode(mode)},
+		}), stepName(o.Target, "final", "add "+f.Path))
+	}
+	return st, nil
+}

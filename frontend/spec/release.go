@@ -1,0 +1,71 @@
+package spec
+
+import (
+	"net/url"
+	"path"
+	"strings"
+)
+
+// ArchToken is the token ${ARCH} stands for on a target architecture.
+func (r *Release) ArchToken(goarch string) string {
+	if t, ok := r.Arch[goarch]; ok {
+		return t
+	}
+	return goarch
+}
+
+// For expands ${VERSION} and ${ARCH} in the URL and the member to extract,
+// for a target architecture.
+func (r *Release) For(goarch string) (rawURL, member string, err error) {
+	lookup := func(name string) (string, bool) {
+		switch name {
+		case "VERSION":
+			return r.Version, true
+		case "ARCH":
+			return r.ArchToken(goarch), true
+		}
+		return "", false
+	}
+	if rawURL, err = Expand(r.URL, lookup); err != nil {
+		return "", "", err
+	}
+	member, err = Expand(r.Extract, lookup)
+	return rawURL, member, err
+}
+
+// Archive types, told from a download's file name.
+const (
+	ArchiveRaw   = "raw"
+	ArchiveTar   = "tar"
+	ArchiveTarGz = "tar.gz"
+	ArchiveTarXz = "tar.xz"
+	ArchiveTarZs = "tar.zst"
+	ArchiveTarBz = "tar.bz2"
+	ArchiveZip   = "zip"
+)
+
+// ArchiveType tells the archive type from a file name.
+func ArchiveType(name string) string {
+	n := strings.ToLower(name)
+	for _, t := range []struct{ suffix, kind string }{
+		{".tar.gz", ArchiveTarGz}, {".tgz", ArchiveTarGz},
+		{".tar.xz", ArchiveTarXz}, {".txz", ArchiveTarXz},
+		{".tar.zst", ArchiveTarZs}, {".tzst", ArchiveTarZs},
+		{".tar.bz2", ArchiveTarBz}, {".tbz2", ArchiveTarBz},
+		{".tar", ArchiveTar}, {".zip", ArchiveZip},
+	} {
+		if strings.HasSuffix(n, t.suffix) {
+			return t.kind
+		}
+	}
+	return ArchiveRaw
+}
+
+// URLFileName is the last path element of a URL, without its query.
+func URLFileName(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return path.Base(rawURL)
+	}
+	return path.Base(u.Path)
+}
