@@ -42,6 +42,13 @@ func Executables(ctx context.Context, s *spec.Spec, o *Options) (llb.State, bool
 		}
 		outs = append(outs, st)
 	}
+	for i := range s.Builder.Sources {
+		st, err := source(ctx, s, i, o)
+		if err != nil {
+			return llb.State{}, false, err
+		}
+		outs = append(outs, st)
+	}
 	switch len(outs) {
 	case 0:
 		return llb.Scratch(), false, nil

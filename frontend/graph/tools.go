@@ -15,7 +15,8 @@ const ToolList = "/usr/share/cst/tools.json"
 type Tool struct {
 	// Name is the executable's file name.
 	Name string `json:"name"`
-	// Kind says how it was made: go or release.
+	// Kind says how it was made: go, release or source. A source's name is
+	// the source's, which may differ from the files it writes.
 	Kind string `json:"kind"`
 	// Version is the version that was built.
 	Version string `json:"version"`
@@ -44,6 +45,11 @@ func Tools(s *spec.Spec, target ocispecs.Platform) []Tool {
 		tools = append(tools, Tool{
 			Name: r.Name, Kind: "release", Version: r.Version, Source: u,
 			SHA256: releaseSHA256(r, target),
+		})
+	}
+	for _, src := range s.Builder.Sources {
+		tools = append(tools, Tool{
+			Name: src.Name, Kind: "source", Version: src.Ref, Source: src.Git,
 		})
 	}
 	return tools

@@ -53,7 +53,7 @@ func CheckTest(dir string, want TestWant, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("test %s: unreadable exit code %q", want.Name, dt)
 	}
-	re, err := regexp.Compile(want.Expect)
+	re, err := regexp.Compile("(?m)" + want.Expect)
 	if err != nil {
 		return fmt.Errorf("test %s: %w", want.Name, err)
 	}

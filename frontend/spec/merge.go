@@ -24,6 +24,8 @@ func merge(parent, child *File) (*File, error) {
 			Go: m.goSection(p.Builder.Go, c.Builder.Go, c.Remove.Go),
 			Releases: mergeNamed(m, "builder.releases", p.Builder.Releases, c.Builder.Releases,
 				c.Remove.Releases, "remove.releases", func(r Release) string { return r.Name }),
+			Sources: mergeNamed(m, "builder.sources", p.Builder.Sources, c.Builder.Sources,
+				c.Remove.Sources, "remove.sources", func(s Source) string { return s.Name }),
 		},
 		Final: m.final(&p.Final, &c.Final, &c.Remove),
 		Tests: mergeNamed(m, "tests", p.Tests, c.Tests, c.Remove.Tests, "remove.tests",

@@ -47,6 +47,8 @@ type Remove struct {
 	Tests []string `yaml:"tests" json:"tests,omitempty"`
 	// Releases lists releases by name.
 	Releases []string `yaml:"releases" json:"releases,omitempty"`
+	// Sources lists sources by name.
+	Sources []string `yaml:"sources" json:"sources,omitempty"`
 	// Files lists downloaded files by path.
 	Files []string `yaml:"files" json:"files,omitempty"`
 }
@@ -57,6 +59,28 @@ type Builder struct {
 	Go *Go `yaml:"go" json:"go,omitempty"`
 	// Releases are prebuilt executables downloaded per target platform.
 	Releases []Release `yaml:"releases" json:"releases,omitempty"`
+	// Sources are built from git repositories with a shell command.
+	Sources []Source `yaml:"sources" json:"sources,omitempty"`
+}
+
+// Source builds executables from a git repository: Run runs in the checkout
+// and writes them to /out. It runs on the build platform with TARGETOS,
+// TARGETARCH, TARGETVARIANT and TARGETPLATFORM in its environment, or on
+// the target platform with Emulate.
+type Source struct {
+	// Name identifies the source in progress output and in extends/remove.
+	Name string `yaml:"name" json:"name"`
+	// Git is the repository URL.
+	Git string `yaml:"git" json:"git"`
+	// Ref is a tag, a branch or a full commit hash.
+	Ref string `yaml:"ref" json:"ref"`
+	// Image runs the command, e.g. golang:1.26.
+	Image string `yaml:"image" json:"image"`
+	// Run is the shell command; every file it writes to /out is an
+	// executable. Declared args are in its environment.
+	Run string `yaml:"run" json:"run" expand:"-"`
+	// Emulate runs the command on the target platform instead.
+	Emulate bool `yaml:"emulate" json:"emulate,omitempty"`
 }
 
 // Release is a prebuilt executable downloaded from a URL template. In url,
@@ -170,7 +194,8 @@ type Test struct {
 	Name string `yaml:"name" json:"name"`
 	// Run is the command, run with /bin/sh -c in the image's environment.
 	Run string `yaml:"run" json:"run" expand:"-"`
-	// Expect is a regular expression the combined output must match.
+	// Expect is a regular expression the combined output must match; ^ and $
+	// match at the start and end of every line.
 	Expect string `yaml:"expect" json:"expect,omitempty" expand:"-"`
 	// Exit is the expected exit code; the default is 0.
 	Exit *int `yaml:"exit" json:"exit,omitempty"`

@@ -48,6 +48,7 @@ func (f *File) validate(s *Spec) error {
 		v.goTools(g.Tools)
 	}
 	v.releases(s.Builder.Releases)
+	v.sources(s.Builder.Sources)
 	v.outputNames(s)
 	v.final(&s.Final)
 	v.tests(s.Tests)

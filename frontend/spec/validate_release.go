@@ -134,3 +134,36 @@ func FileMode(s string) (uint32, error) {
 	}
 	return uint32(m), nil
 }
+
+var gitRef = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/+-]*$`)
+
+func (v *validation) sources(srcs []Source) {
+	seen := map[string]string{}
+	for i, src := range srcs {
+		field := fmt.Sprintf("builder.sources[%d]", i)
+		v.stepName(field, src.Name, seen)
+		u, err := url.Parse(src.Git)
+		switch {
+		case src.Git == "":
+			v.add(field+".git", "missing; give the repository URL")
+		case err != nil || u.Host == "" || !strings.HasPrefix(u.Scheme, "http") &&
+			u.Scheme != "ssh" && u.Scheme != "git":
+			v.add(field+".git", "invalid repository URL %q; want https://, http://, ssh:// "+
+				"or git://", src.Git)
+		}
+		switch {
+		case src.Ref == "":
+			v.add(field+".ref", "missing; pin a tag, a branch or a full commit hash")
+		case !gitRef.MatchString(src.Ref) || strings.Contains(src.Ref, ".."):
+			v.add(field+".ref", "invalid git ref %q", src.Ref)
+		}
+		if src.Image == "" {
+			v.add(field+".image", "missing; name the image that runs the command")
+		} else {
+			v.image(field+".image", src.Image)
+		}
+		if strings.TrimSpace(src.Run) == "" {
+			v.add(field+".run", "missing; give the command that writes executables to /out")
+		}
+	}
+}

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cst-frontend/cst-frontend/test/fixtures"
 )
 
 // env is the test environment, read from the variables hack/testenv sets.
@@ -24,6 +26,7 @@ var env struct {
 	builder  string // buildx builder that uses the suite's buildkitd
 	frontend string // frontend image pushed by TestMain
 	repo     string // repository root
+	fixtures *fixtures.Server
 }
 
 func TestMain(m *testing.M) {
@@ -57,6 +60,9 @@ func setup() error {
 	}
 	if !strings.Contains(string(out), "linux/arm64") {
 		return fmt.Errorf("buildkitd does not offer linux/arm64 (emulation is missing): %s", out)
+	}
+	if env.fixtures, err = fixtures.Start(); err != nil {
+		return fmt.Errorf("start the fixture server: %w", err)
 	}
 	return buildFrontend()
 }
