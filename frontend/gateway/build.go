@@ -161,6 +161,7 @@ func (b *build) platform(ctx context.Context, p *ocispecs.Platform, _ int) (
 		CacheNS:          b.bc.CacheIDNamespace,
 		Labels:           b.bc.Labels,
 		Helper:           b.helper,
+		NoCache:          b.bc.IsNoCache,
 	}
 	execs, hasExecs, err := graph.Executables(ctx, s, o)
 	if err != nil {

@@ -58,7 +58,7 @@ func runTest(img *Image, t spec.Test, i int, o *Options) llb.State {
 		llb.User("root"),
 		stepName(o.Target, "test", t.Name),
 	}
-	for _, c := range o.at(field) {
+	for _, c := range o.about(field, t.Name) {
 		opts = append(opts, c)
 	}
 	run := withConfig(img.State, img.Config).Run(opts...)

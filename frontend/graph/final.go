@@ -84,7 +84,7 @@ func aptInstall(st llb.State, apt spec.Apt, o *Options) llb.State {
 		llb.AddMount("/var/lib/apt/lists", llb.Scratch(),
 			llb.AsPersistentCacheDir(o.cacheID("cst-apt-lists/"+plat), llb.CacheMountLocked)),
 	}
-	for _, c := range o.at("final.apt") {
+	for _, c := range o.about("final.apt", "apt") {
 		opts = append(opts, c)
 	}
 	return st.Run(opts...).Root()
@@ -103,7 +103,7 @@ func generateLocale(st llb.State, locale string, o *Options) llb.State {
 		llb.Args([]string{"localedef", "-i", lang, "-c", "-f", charset, locale}),
 		stepName(o.Target, "final", "generate locale "+locale),
 	}
-	for _, c := range o.at("final.locale") {
+	for _, c := range o.about("final.locale", "locale") {
 		opts = append(opts, c)
 	}
 	return st.Run(opts...).Root()
@@ -156,7 +156,7 @@ func runSteps(st llb.State, s *spec.Spec, o *Options) llb.State {
 		for _, id := range step.Secrets {
 			opts = append(opts, llb.AddSecret("/run/secrets/"+id, llb.SecretID(id)))
 		}
-		for _, c := range o.at(field) {
+		for _, c := range o.about(field, step.Name) {
 			opts = append(opts, c)
 		}
 		st = st.Run(opts...).Root()

@@ -120,7 +120,7 @@ func goTool(img llb.State, runOn ocispecs.Platform, g *spec.Go, i int, o *Option
 		llb.AddMount(goBuildCache, llb.Scratch(),
 			llb.AsPersistentCacheDir(o.cacheID("cst-go-build"), llb.CacheMountShared)),
 	}
-	for _, c := range o.at(fmt.Sprintf("builder.go.tools[%d]", i)) {
+	for _, c := range o.about(fmt.Sprintf("builder.go.tools[%d]", i), t.OutputName()) {
 		opts = append(opts, c)
 	}
 	return st.Run(opts...).AddMount("/out", llb.Scratch())

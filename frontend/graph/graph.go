@@ -41,6 +41,9 @@ type Options struct {
 	// Helper is the frontend's own image, which runs the checks; nil when
 	// it is not known.
 	Helper *llb.State
+	// NoCache reports whether the client asked to run a named step again
+	// rather than take it from the cache (--no-cache, --no-cache-filter).
+	NoCache func(name string) bool
 }
 
 // stepName is a progress name: "[linux/arm64 go] what".
@@ -63,6 +66,16 @@ func (o *Options) at(field string) []llb.ConstraintsOpt {
 		End:   &pb.Position{Line: int32(pos.Line), Character: int32(pos.Column)},
 	}
 	return []llb.ConstraintsOpt{sm.Location([]*pb.Range{r})}
+}
+
+// about returns the options of a step for a spec field and the name a
+// --no-cache-filter matches: the field's lines, and no cache if asked.
+func (o *Options) about(field, name string) []llb.ConstraintsOpt {
+	opts := o.at(field)
+	if o.NoCache != nil && o.NoCache(name) {
+		opts = append(opts, llb.IgnoreCache)
+	}
+	return opts
 }
 
 // cacheID names a cache mount, within the namespace the client chose.

@@ -45,7 +45,7 @@ func release(r *spec.Release, i int, o *Options) (llb.State, error) {
 	file := spec.URLFileName(u)
 	dl := download(u, file, releaseSHA256(r, o.Target),
 		stepName(o.Target, "release", fmt.Sprintf("%s %s: %s", r.Name, r.Version, u)),
-		o.at(field))
+		o.about(field, r.Name))
 	if r.Extract == "" {
 		return llb.Scratch().File(llb.Copy(dl, file, "/"+r.Name, &llb.CopyInfo{
 			Mode: &llb.ChmodOpt{Mode: os.FileMode(0o755)},
@@ -84,7 +84,8 @@ func addFiles(st llb.State, files []spec.FileDownload, o *Options) (llb.State, e
 			return llb.State{}, o.errorf(field+".mode", "%v", err)
 		}
 		src := download(f.URL, file, f.SHA256,
-			stepName(o.Target, "file", fmt.Sprintf("%s: %s", f.Path, f.URL)), o.at(field))
+			stepName(o.Target, "file", fmt.Sprintf("%s: %s", f.Path, f.URL)),
+			o.about(field, f.Path))
 		srcPath := "/" + file
 		if f.Extract != "" {
 			src, err = extract(src, file, f.Extract, "file", os.FileMode(mode),

@@ -30,7 +30,7 @@ func source(ctx context.Context, s *spec.Spec, i int, o *Options) (llb.State, er
 	gitOpts := []llb.GitOption{
 		stepName(o.Target, "source", fmt.Sprintf("%s: %s#%s", src.Name, src.Git, src.Ref)),
 	}
-	for _, c := range o.at(field + ".git") {
+	for _, c := range o.about(field+".git", src.Name) {
 		gitOpts = append(gitOpts, c)
 	}
 	checkout := llb.Git(src.Git, src.Ref, gitOpts...)
@@ -60,7 +60,7 @@ func source(ctx context.Context, s *spec.Spec, i int, o *Options) (llb.State, er
 		opts = append(opts, llb.AddEnv(k, env[k]))
 	}
 	opts = append(opts, llb.AddEnv("GOMODCACHE", goModCache), llb.AddEnv("GOCACHE", goBuildCache))
-	for _, c := range o.at(field) {
+	for _, c := range o.about(field, src.Name) {
 		opts = append(opts, c)
 	}
 	return img.Run(opts...).AddMount("/out", llb.Scratch()), nil

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"unicode"
 )
 
 // ArchToken is the token ${ARCH} stands for on a target architecture.
@@ -61,11 +62,18 @@ func ArchiveType(name string) string {
 	return ArchiveRaw
 }
 
-// URLFileName is the last path element of a URL, without its query.
+// URLFileName is the last path element of a URL, without its query. As
+// BuildKit names the downloaded file, it is "download" when the path has no
+// usable name, such as https://example.com/.
 func URLFileName(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return path.Base(rawURL)
+	name := path.Base(rawURL)
+	if u, err := url.Parse(rawURL); err == nil {
+		name = path.Base(u.Path)
 	}
-	return path.Base(u.Path)
+	name = strings.TrimSpace(name)
+	if name == "" || name == "." || name == ".." || name == "/" ||
+		strings.ContainsFunc(name, unicode.IsControl) {
+		return "download"
+	}
+	return name
 }

@@ -194,7 +194,7 @@ func TestSourceFaults(t *testing.T) {
 		name, spec string
 		want       []string
 	}{
-		{"missing ref", source("v9.9.9", "true"),
+		{"missing ref", source("v9.9.9", "ls /"),
 			[]string{"[linux/amd64 source] broken", "v9.9.9"}},
 		{"nothing written", source(env.fixtures.Commit, "ls"),
 			[]string{"source broken wrote nothing to /out"}},

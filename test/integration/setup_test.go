@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -19,17 +20,25 @@ import (
 // and tests, for both platforms.
 func TestSetupSteps(t *testing.T) {
 	dir := specDir(t, exampleSpec(t, "setup"))
-	token := fmt.Sprintf("secret-token-%d", os.Getpid())
+	// As with Dockerfile secret mounts, a secret's value is not part of the
+	// cache key: --no-cache-filter makes the step that reads it run again.
+	token := fmt.Sprintf("cst-secret-token-%d", time.Now().UnixNano())
 	secret := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(secret, []byte(token), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ref := uniqueRef("setup")
 	vs := buildctl(t, dir, "--opt", "platform=linux/amd64,linux/arm64",
-		"--secret", "id=github_token,src="+secret, "--output", pushOutput(ref))
+		"--secret", "id=github_token,src="+secret, "--opt", "no-cache=record-token",
+		"--output", pushOutput(ref))
 	for _, plat := range []string{"linux/amd64", "linux/arm64"} {
 		for _, test := range []string{"locale", "greeting", "missing-command"} {
 			vertex(t, vs, "["+plat+" test] check "+test)
+		}
+	}
+	for _, plat := range []string{"linux/amd64", "linux/arm64"} {
+		if v := vertex(t, vs, "["+plat+" run] record-token"); v.Cached {
+			t.Errorf("%s was taken from the cache despite --no-cache-filter", v.Name)
 		}
 	}
 	imgs := readIndex(t, ref, "/etc")
