@@ -12,10 +12,12 @@ import (
 )
 
 // releaseSHA256 is a release's checksum for a platform, if the spec has one.
+// Keys match in normal form: linux/arm64/v8 and linux/aarch64 are linux/arm64.
 func releaseSHA256(r *spec.Release, p ocispecs.Platform) string {
 	want := platforms.Format(platforms.Normalize(p))
 	for k, v := range r.SHA256 {
-		if kp, err := platforms.Parse(k); err == nil && platforms.Format(kp) == want {
+		kp, err := platforms.Parse(k)
+		if err == nil && platforms.Format(platforms.Normalize(kp)) == want {
 			return v
 		}
 	}
@@ -51,8 +53,12 @@ func release(r *spec.Release, i int, o *Options) (llb.State, error) {
 			Mode: &llb.ChmodOpt{Mode: os.FileMode(0o755)},
 		}), stepName(o.Target, "release", "take "+r.Name)), nil
 	}
-	return extract(dl, file, member, r.Name, 0o755,
+	st, err := extract(dl, file, member, r.Name, 0o755,
 		stepName(o.Target, "release", fmt.Sprintf("extract %s from %s", member, file)), o)
+	if err != nil {
+		return llb.State{}, o.errorf(field+".extract", "%v", err)
+	}
+	return st, nil
 }
 
 // extract runs the frontend's own extract helper on a downloaded archive

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"maps"
 
 	"github.com/containerd/platforms"
 	"github.com/cst-frontend/cst-frontend/frontend/spec"
@@ -34,17 +35,19 @@ func source(ctx context.Context, s *spec.Spec, i int, o *Options) (llb.State, er
 		gitOpts = append(gitOpts, c)
 	}
 	checkout := llb.Git(src.Git, src.Ref, gitOpts...)
-	env := map[string]string{
+	// Declared args come first, so that none can replace the command.
+	env := maps.Clone(s.Args)
+	if env == nil {
+		env = map[string]string{}
+	}
+	maps.Copy(env, map[string]string{
 		"TARGETPLATFORM":  platforms.Format(o.Target),
 		"TARGETOS":        o.Target.OS,
 		"TARGETARCH":      o.Target.Architecture,
 		"TARGETVARIANT":   o.Target.Variant,
 		"CST_SOURCE_RUN":  src.Run,
 		"CST_SOURCE_NAME": src.Name,
-	}
-	for k, v := range s.Args {
-		env[k] = v
-	}
+	})
 	opts := []llb.RunOption{
 		llb.Args([]string{"/bin/sh", "-c", sourceScript}),
 		llb.Platform(runOn),

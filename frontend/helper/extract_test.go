@@ -399,8 +399,14 @@ func TestExtractErrors(t *testing.T) {
 			name: "output in a missing directory", archive: tgz, out: "no/such/dir",
 			wantIs: fs.ErrNotExist,
 		},
-		{name: "corrupt gzip", archive: filepath.Join(dir, "bad.tar.gz"), wantErr: "read bad.tar.gz: "},
-		{name: "corrupt xz", archive: filepath.Join(dir, "bad.tar.xz"), wantErr: "read bad.tar.xz: "},
+		{
+			name: "corrupt gzip", archive: filepath.Join(dir, "bad.tar.gz"),
+			wantErr: "read bad.tar.gz: ",
+		},
+		{
+			name: "corrupt xz", archive: filepath.Join(dir, "bad.tar.xz"),
+			wantErr: "read bad.tar.xz: ",
+		},
 		{
 			name: "corrupt zstd", archive: filepath.Join(dir, "bad.tar.zst"),
 			wantErr: "read the archive: ",
@@ -410,7 +416,10 @@ func TestExtractErrors(t *testing.T) {
 			wantErr: "read the archive: ",
 		},
 		{name: "corrupt zip", archive: filepath.Join(dir, "bad.zip"), wantErr: "read bad.zip: "},
-		{name: "corrupt tar", archive: filepath.Join(dir, "bad.tar"), wantErr: "read the archive: "},
+		{
+			name: "corrupt tar", archive: filepath.Join(dir, "bad.tar"),
+			wantErr: "read the archive: ",
+		},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

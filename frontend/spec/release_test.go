@@ -42,8 +42,9 @@ func TestReleaseFor(t *testing.T) {
 			wantURL: "https://example.com/tool_riscv64",
 		},
 		{
-			name:    "no map uses GOARCH",
-			rel:     spec.Release{Version: "2.0", URL: "https://example.com/${VERSION}/${ARCH}.zip"},
+			name: "no map uses GOARCH",
+			rel: spec.Release{Version: "2.0",
+				URL: "https://example.com/${VERSION}/${ARCH}.zip"},
 			goarch:  "arm64",
 			wantURL: "https://example.com/2.0/arm64.zip",
 		},

@@ -57,9 +57,14 @@ func (v *validation) releaseURL(field string, r *Release) {
 	v.download(field+".url", u)
 	if r.Extract != "" {
 		v.member(field+".extract", member)
+		v.archive(field+".extract", u)
 	}
-	if r.Extract != "" && ArchiveType(URLFileName(u)) == ArchiveRaw {
-		v.add(field+".extract", "the URL's file name %q is not an archive "+
+}
+
+// archive checks that a URL one member is extracted from names an archive.
+func (v *validation) archive(field, u string) {
+	if ArchiveType(URLFileName(u)) == ArchiveRaw {
+		v.add(field, "the URL's file name %q is not an archive "+
 			"(.tar, .tar.gz, .tar.xz, .tar.zst, .tar.bz2, .zip); leave extract out for a raw "+
 			"file", URLFileName(u))
 	}
@@ -81,9 +86,18 @@ func (v *validation) member(field, m string) {
 }
 
 func (v *validation) sha256s(field string, sums map[string]string) {
+	seen := map[string]string{}
 	for _, p := range sortedKeys(sums) {
-		if _, err := platforms.Parse(p); err != nil || !strings.Contains(p, "/") {
+		pl, err := platforms.Parse(p)
+		norm := platforms.Format(platforms.Normalize(pl))
+		switch {
+		case err != nil || !strings.Contains(p, "/"):
 			v.add(field+"."+p, "invalid platform %q; want os/arch such as linux/arm64", p)
+		case seen[norm] != "":
+			v.add(field+"."+p, "%q names the same platform as %q; give one checksum per "+
+				"platform", p, seen[norm])
+		default:
+			seen[norm] = p
 		}
 		if !sha256Hex.MatchString(sums[p]) {
 			v.add(field+"."+p, "invalid sha256 %q; want 64 lowercase hex digits", sums[p])
@@ -117,6 +131,9 @@ func (v *validation) files(files []FileDownload) {
 		if f.Extract != "" {
 			v.member(field+".extract", f.Extract)
 		}
+		if f.Extract != "" && f.URL != "" {
+			v.archive(field+".extract", f.URL)
+		}
 		if _, err := FileMode(f.Mode); err != nil {
 			v.add(field+".mode", "%v", err)
 		}
@@ -146,7 +163,7 @@ func (v *validation) sources(srcs []Source) {
 		switch {
 		case src.Git == "":
 			v.add(field+".git", "missing; give the repository URL")
-		case err != nil || u.Host == "" || !strings.HasPrefix(u.Scheme, "http") &&
+		case err != nil || u.Host == "" || u.Scheme != "https" && u.Scheme != "http" &&
 			u.Scheme != "ssh" && u.Scheme != "git":
 			v.add(field+".git", "invalid repository URL %q; want https://, http://, ssh:// "+
 				"or git://", src.Git)

@@ -66,7 +66,8 @@ func TestValidateReleases(t *testing.T) {
 			line: 4, field: "builder.releases[0].name", msg: "missing; name the executable",
 		},
 		{
-			name: "name that is a path", doc: releaseDoc(with([]string{"name: ../x"}, rel[1:]...)...),
+			name: "name that is a path",
+			doc:  releaseDoc(with([]string{"name: ../x"}, rel[1:]...)...),
 			line: 4, field: "builder.releases[0].name", msg: `invalid file name "../x"`,
 		},
 		{
@@ -82,7 +83,8 @@ func TestValidateReleases(t *testing.T) {
 			line: 6, field: "builder.releases[0].url", msg: `invalid URL "ftp://x.org/t.tgz"`,
 		},
 		{
-			name: "url without host", doc: releaseDoc("name: tool", "version: 1", "url: https:///t"),
+			name: "url without host",
+			doc:  releaseDoc("name: tool", "version: 1", "url: https:///t"),
 			line: 6, field: "builder.releases[0].url", msg: "want an http or https URL",
 		},
 		{
@@ -113,7 +115,7 @@ func TestValidateReleases(t *testing.T) {
 			name: "extract on a raw url",
 			doc:  releaseDoc("name: tool", "version: 1", rawURL, "extract: tool"),
 			line: 7, field: "builder.releases[0].extract",
-			msg: `the URL's file name "tool_x86_64" is not an archive`,
+			msg: `the URL's file name "tool_amd64" is not an archive`,
 		},
 		{
 			name: "member above the archive",
@@ -154,6 +156,20 @@ func TestValidateReleases(t *testing.T) {
 			name: "sha256 key that is no platform",
 			doc:  releaseDoc(with(rel, "sha256: {linux/x 86: "+sum+"}")...),
 			line: 8, field: "builder.releases[0].sha256.linux/x 86", msg: "want os/arch",
+		},
+		{
+			name: "sha256 keys naming one platform",
+			doc: releaseDoc(with(rel, "sha256:", "  linux/arm64: "+sum,
+				"  linux/aarch64: "+sum)...),
+			line: 9, field: "builder.releases[0].sha256.linux/arm64",
+			msg: `"linux/arm64" names the same platform as "linux/aarch64"`,
+		},
+		{
+			name: "sha256 keys naming arm64 with its variant",
+			doc: releaseDoc(with(rel, "sha256: {linux/arm64/v8: "+sum+", linux/arm64: "+
+				sum+"}")...),
+			line: 8, field: "builder.releases[0].sha256.linux/arm64/v8",
+			msg: `"linux/arm64/v8" names the same platform as "linux/arm64"`,
 		},
 		{
 			name: "short sha256",
@@ -322,7 +338,8 @@ func TestValidateSources(t *testing.T) {
 			line: 4, field: "builder.sources[0].name", msg: "missing",
 		},
 		{
-			name: "name with a space", doc: sourceDocs(with([]string{"name: a b"}, builder[1:]...)),
+			name: "name with a space",
+			doc:  sourceDocs(with([]string{"name: a b"}, builder[1:]...)),
 			line: 4, field: "builder.sources[0].name", msg: `invalid name "a b"`,
 		},
 		{
@@ -331,14 +348,16 @@ func TestValidateSources(t *testing.T) {
 		},
 		{
 			name: "file url",
-			doc:  sourceDocs(with([]string{hello[0], "git: file:///srv/hello.git"}, builder[2:]...)),
+			doc: sourceDocs(with([]string{hello[0], "git: file:///srv/hello.git"},
+				builder[2:]...)),
 			line: 5, field: "builder.sources[0].git",
 			msg: `invalid repository URL "file:///srv/hello.git"`,
 		},
 		{
 			name: "scheme that starts with http",
 			doc:  sourceDocs(with([]string{hello[0], "git: httpx://x.org/h.git"}, builder[2:]...)),
-			line: 5, field: "builder.sources[0].git", msg: "want https://, http://, ssh:// or git://",
+			line: 5, field: "builder.sources[0].git",
+			msg: "want https://, http://, ssh:// or git://",
 		},
 		{
 			name: "url without host",
@@ -400,7 +419,7 @@ func TestValidateReleasesValid(t *testing.T) {
 		name string
 		doc  string
 	}{
-		{"archive release", releaseDoc(tool...)},
+		{"archive release", releaseDoc(rel...)},
 		{"raw release", releaseDoc("name: tool", "version: 1", rawURL)},
 		{"unquoted numeric version", releaseDoc("name: tool", "version: 1.10", rawURL)},
 		{
@@ -441,8 +460,8 @@ func TestValidateReleasesJoined(t *testing.T) {
 	want := []string{
 		"x.yaml:4:13: builder.releases[0].name: missing",
 		"x.yaml:4:7: builder.releases[0].version: missing",
-		"x.yaml:7:20: builder.releases[0].arch.arm64: invalid arch token",
-		"x.yaml:8:28: builder.releases[0].sha256.linux/arm64: invalid sha256",
+		"x.yaml:7:21: builder.releases[0].arch.arm64: invalid arch token",
+		"x.yaml:8:29: builder.releases[0].sha256.linux/arm64: invalid sha256",
 		"x.yaml:5:12: builder.releases[0].url: invalid URL",
 		"x.yaml:6:16: builder.releases[0].extract: the URL's file name \"t\" is not an archive",
 	}
