@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/cst-frontend/cst-frontend/frontend/graph"
@@ -21,6 +22,9 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 )
+
+// epochArg is the build arg clients set from SOURCE_DATE_EPOCH.
+const epochArg = "SOURCE_DATE_EPOCH"
 
 // SkipTestsArg is the build arg that skips tests and checks when true.
 const SkipTestsArg = "CST_SKIP_TESTS"
@@ -85,6 +89,7 @@ type build struct {
 	images *images
 	target string
 	helper *llb.State // the frontend's own image, which runs the checks
+	epoch  *time.Time // SOURCE_DATE_EPOCH, when the client sets it
 }
 
 // prepare checks the target, takes the spec's platforms when the client
@@ -114,6 +119,14 @@ func (b *build) prepare(ctx context.Context) error {
 		}
 		b.bc.MultiPlatformRequested = b.bc.MultiPlatformRequested || len(s.Platforms) > 1
 	}
+	if v := b.bc.BuildArgs[epochArg]; v != "" {
+		sec, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || sec < 0 {
+			return fmt.Errorf("invalid %s %q; want seconds since 1970", epochArg, v)
+		}
+		t := time.Unix(sec, 0).UTC()
+		b.epoch = &t
+	}
 	for _, name := range b.file.UnusedBuildArgs(b.bc.BuildArgs) {
 		if !ignoredBuildArg(name) {
 			b.src.Warn(ctx, fmt.Sprintf("build arg %s is not declared in the spec's args "+
@@ -126,7 +139,7 @@ func (b *build) prepare(ctx context.Context) error {
 // ignoredBuildArg tells the build args that clients set on their own.
 func ignoredBuildArg(name string) bool {
 	switch strings.ToUpper(name) {
-	case SkipTestsArg, "SOURCE_DATE_EPOCH", "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY":
+	case SkipTestsArg, epochArg, "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY":
 		return true
 	}
 	return strings.HasPrefix(name, "BUILDKIT_")
@@ -162,6 +175,7 @@ func (b *build) platform(ctx context.Context, p *ocispecs.Platform, _ int) (
 		Labels:           b.bc.Labels,
 		Helper:           b.helper,
 		NoCache:          b.bc.IsNoCache,
+		Epoch:            b.epoch,
 	}
 	execs, hasExecs, err := graph.Executables(ctx, s, o)
 	if err != nil {
@@ -182,7 +196,8 @@ func (b *build) platform(ctx context.Context, p *ocispecs.Platform, _ int) (
 	if err := b.check(ctx, s, img, hasExecs, o); err != nil {
 		return nil, err
 	}
-	return &dockerui.BuildResult{Reference: ref, Image: img.Config, BaseImage: img.Base}, nil
+	return &dockerui.BuildResult{Reference: ref, Image: img.Config, BaseImage: img.Base,
+		Epoch: b.epoch}, nil
 }
 
 // check runs the image's checks and tests unless the client skips them

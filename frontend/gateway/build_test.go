@@ -448,3 +448,33 @@ func TestBuildRecoversPanics(t *testing.T) {
 		})
 	}
 }
+
+func TestBuildSourceDateEpoch(t *testing.T) {
+	t.Parallel()
+	opts := map[string]string{
+		"platform":                    "linux/amd64",
+		"build-arg:SOURCE_DATE_EPOCH": "1700000000",
+	}
+	s, res, err := build(variant, opts)
+	if err != nil {
+		t.Fatalf("Build() = %v, want no error", err)
+	}
+	img := imageConfig(t, res, exptypes.ExporterImageConfigKey)
+	if img.Created == nil || img.Created.Unix() != 1700000000 {
+		t.Errorf("Build() created = %v, want 1700000000", img.Created)
+	}
+	if got := img.Config.Labels["org.opencontainers.image.created"]; got != "2023-11-14T22:13:20Z" {
+		t.Errorf("Build() created label = %q, want 2023-11-14T22:13:20Z", got)
+	}
+	if got := string(res.Metadata["source.date.epoch"]); got != "1700000000" {
+		t.Errorf("Build() epoch metadata = %q, want 1700000000", got)
+	}
+	if len(s.warnings) != 0 {
+		t.Errorf("Build() warned %v, want no warning for SOURCE_DATE_EPOCH", s.warnings)
+	}
+	opts["build-arg:SOURCE_DATE_EPOCH"] = "yesterday"
+	if _, _, err := build(variant, opts); err == nil ||
+		!strings.Contains(err.Error(), `invalid SOURCE_DATE_EPOCH "yesterday"`) {
+		t.Errorf("Build() = %v, want an error about SOURCE_DATE_EPOCH", err)
+	}
+}

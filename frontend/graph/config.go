@@ -5,6 +5,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cst-frontend/cst-frontend/frontend/spec"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -52,7 +53,12 @@ func imageConfig(base *dockerspec.DockerOCIImage, s *spec.Spec, o *Options) (
 	for _, v := range f.Volumes {
 		img.Config.Volumes = setKey(img.Config.Volumes, v)
 	}
-	img.Config.Labels = mergeLabels(img.Config.Labels, s, o.Labels)
+	img.Created = nil
+	if o.Epoch != nil {
+		created := o.Epoch.UTC()
+		img.Created = &created
+	}
+	img.Config.Labels = mergeLabels(img.Config.Labels, s, img.Created, o.Labels)
 	return img, nil
 }
 
@@ -145,14 +151,13 @@ func setKey(m map[string]struct{}, key string) map[string]struct{} {
 	return m
 }
 
-// mergeLabels layers the base image's labels, the spec's, the OCI labels
-// the spec implies, and the client's --label values, later ones winning.
-func mergeLabels(base map[string]string, s *spec.Spec, client map[string]string) map[string]string {
+// mergeLabels layers the base image's labels, the OCI labels the spec
+// implies, the spec's labels and the client's --label values, later ones
+// winning.
+func mergeLabels(base map[string]string, s *spec.Spec, created *time.Time,
+	client map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range s.Final.Labels {
 		out[k] = v
 	}
 	if s.Name != "" {
@@ -160,6 +165,12 @@ func mergeLabels(base map[string]string, s *spec.Spec, client map[string]string)
 	}
 	if s.Description != "" {
 		out[ocispecs.AnnotationDescription] = s.Description
+	}
+	if created != nil {
+		out[ocispecs.AnnotationCreated] = created.Format(time.RFC3339)
+	}
+	for k, v := range s.Final.Labels {
+		out[k] = v
 	}
 	for k, v := range client {
 		out[k] = v

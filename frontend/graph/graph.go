@@ -6,6 +6,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/cst-frontend/cst-frontend/frontend/spec"
@@ -41,6 +42,8 @@ type Options struct {
 	// Helper is the frontend's own image, which runs the checks; nil when
 	// it is not known.
 	Helper *llb.State
+	// Epoch, from SOURCE_DATE_EPOCH, is the image's creation time.
+	Epoch *time.Time
 	// NoCache reports whether the client asked to run a named step again
 	// rather than take it from the cache (--no-cache, --no-cache-filter).
 	NoCache func(name string) bool
