@@ -13,6 +13,7 @@ import (
 	"github.com/cst-frontend/cst-frontend/frontend/gateway"
 	"github.com/moby/buildkit/exporter/containerimage/exptypes"
 	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	"github.com/moby/buildkit/solver/errdefs"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -358,6 +359,49 @@ func TestBuildSubrequests(t *testing.T) {
 		}
 		if len(list.Sources) != 1 || string(list.Sources[0]) != variant {
 			t.Errorf("Build() targets sources = %q, want the spec", list.Sources)
+		}
+	})
+	t.Run("outline", func(t *testing.T) {
+		t.Parallel()
+		doc := lines(
+			"version: 1",
+			"description: Tools",
+			"platforms: [linux/amd64, linux/arm64]",
+			"args:",
+			"  # The base image.",
+			"  BASE: debian:bookworm",
+			"  GO_IMAGE: golang:1.26  # The Go toolchain.",
+			"final:",
+			"  base: ${BASE}",
+			"  run:",
+			"    - {name: fetch, shell: cat /run/secrets/token, secrets: [token]}",
+		)
+		s, res, err := build(doc, map[string]string{"requestid": outline.SubrequestsOutlineDefinition.Name})
+		if err != nil {
+			t.Fatalf("Build() = %v, want no error", err)
+		}
+		if len(s.builds) != 0 {
+			t.Errorf("Build() solved %d builds, want none", len(s.builds))
+		}
+		var o outline.Outline
+		if err := json.Unmarshal(res.Metadata["result.json"], &o); err != nil {
+			t.Fatalf("Unmarshal(result.json) = %v", err)
+		}
+		var args []string
+		for _, a := range o.Args {
+			args = append(args, fmt.Sprintf("%s=%s (%s) line %d", a.Name, a.Value,
+				a.Description, a.Location.Ranges[0].Start.Line))
+		}
+		want := []string{"BASE=debian:bookworm (The base image.) line 6",
+			"GO_IMAGE=golang:1.26 (The Go toolchain.) line 7"}
+		if !slices.Equal(args, want) {
+			t.Errorf("Build() outline args = %q, want %q", args, want)
+		}
+		if len(o.Secrets) != 1 || o.Secrets[0].Name != "token" || !o.Secrets[0].Required {
+			t.Errorf("Build() outline secrets = %+v, want token, required", o.Secrets)
+		}
+		if o.Description != "Tools (platforms: linux/amd64, linux/arm64)" {
+			t.Errorf("Build() outline description = %q", o.Description)
 		}
 	})
 	t.Run("unknown", func(t *testing.T) {

@@ -15,10 +15,11 @@ import (
 // duplicate keys and values of the wrong type are errors. It records the
 // position of every value it decodes, keyed by the field's path.
 type decoder struct {
-	file   string
-	locs   Locations
-	errs   []error
-	merges int // mappings brought in by merge keys, bounded by maxMerges
+	file     string
+	locs     Locations
+	comments map[string]string
+	errs     []error
+	merges   int // mappings brought in by merge keys, bounded by maxMerges
 }
 
 // maxMerges bounds the mappings that merge keys bring in, so that a mapping
@@ -170,6 +171,9 @@ func (d *decoder) eachPair(n *yaml.Node, path string, fn func(key string, kn, vn
 			d.fail(kn, join(path, kn.Value), "key %q is set twice", kn.Value)
 		default:
 			seen[kn.Value] = true
+			if c := comment(kn, vn); c != "" {
+				d.comments[join(path, kn.Value)] = c
+			}
 			fn(kn.Value, kn, vn)
 		}
 	}
@@ -235,20 +239,37 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-// decodeDocument parses data and decodes its single document into s.
-func decodeDocument(file string, data []byte, s *Spec) (Locations, error) {
+// comment is the text of the comment above a key or after its value.
+func comment(kn, vn *yaml.Node) string {
+	for _, c := range []string{kn.HeadComment, vn.LineComment, kn.LineComment} {
+		var lines []string
+		for _, l := range strings.Split(c, "\n") {
+			if l = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l), "#")); l != "" {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) > 0 {
+			return strings.Join(lines, " ")
+		}
+	}
+	return ""
+}
+
+// decodeDocument parses data and decodes its single document into s. It
+// returns where each field is written and the comments on fields.
+func decodeDocument(file string, data []byte, s *Spec) (Locations, map[string]string, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, yamlError(file, err)
+		return nil, nil, yamlError(file, err)
 	}
-	d := &decoder{file: file, locs: Locations{}}
+	d := &decoder{file: file, locs: Locations{}, comments: map[string]string{}}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil, &Error{File: file, Pos: Pos{Line: 1, Column: 1},
+		return nil, nil, &Error{File: file, Pos: Pos{Line: 1, Column: 1},
 			Msg: "the spec is empty; it needs at least `version: 1`"}
 	}
 	d.locs[""] = Pos{Line: doc.Content[0].Line, Column: doc.Content[0].Column}
 	d.decode(doc.Content[0], reflect.ValueOf(s).Elem(), "")
-	return d.locs, errors.Join(d.errs...)
+	return d.locs, d.comments, errors.Join(d.errs...)
 }
 
 // yamlError turns a YAML syntax error ("yaml: line 3: ...") into an Error.

@@ -32,11 +32,11 @@ func LoadAll(name string, data []byte, read ReadFunc) (*File, error) {
 // names of the specs that extend this one, nearest last.
 func loadChain(name string, data []byte, read ReadFunc, chain []string) (*File, error) {
 	f := &File{Name: name, Data: data}
-	locs, err := decodeDocument(name, data, &f.Spec)
+	locs, comments, err := decodeDocument(name, data, &f.Spec)
 	if err != nil {
 		return nil, err
 	}
-	f.Locs = locs
+	f.Locs, f.Comments = locs, comments
 	if err := f.checkVersion(); err != nil {
 		return nil, err
 	}

@@ -16,6 +16,9 @@ type File struct {
 	Spec Spec
 	// Locs holds the position of every field that was written.
 	Locs Locations
+	// Comments holds the comment written above or beside a field, by path;
+	// an arg's comment is its description.
+	Comments map[string]string
 	// Parents are the specs this one extends, nearest first, with their
 	// names and text.
 	Parents []*File

@@ -34,7 +34,14 @@ func merge(parent, child *File) (*File, error) {
 	if err := errors.Join(m.errs...); err != nil {
 		return nil, err
 	}
-	out := &File{Name: child.Name, Data: child.Data, Spec: s, Locs: m.locs}
+	comments := map[string]string{}
+	for k, v := range parent.Comments {
+		comments[k] = v
+	}
+	for k, v := range child.Comments {
+		comments[k] = v
+	}
+	out := &File{Name: child.Name, Data: child.Data, Spec: s, Locs: m.locs, Comments: comments}
 	out.Parents = append([]*File{parent.withoutParents()}, parent.Parents...)
 	return out, nil
 }
