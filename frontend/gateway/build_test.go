@@ -376,7 +376,8 @@ func TestBuildSubrequests(t *testing.T) {
 			"  run:",
 			"    - {name: fetch, shell: cat /run/secrets/token, secrets: [token]}",
 		)
-		s, res, err := build(doc, map[string]string{"requestid": outline.SubrequestsOutlineDefinition.Name})
+		req := map[string]string{"requestid": outline.SubrequestsOutlineDefinition.Name}
+		s, res, err := build(doc, req)
 		if err != nil {
 			t.Fatalf("Build() = %v, want no error", err)
 		}
