@@ -54,7 +54,7 @@ func Build(ctx context.Context, c client.Client) (res *client.Result, err error)
 	if res, ok, err := bc.HandleSubrequest(ctx, subrequests(f)); ok || err != nil {
 		return res, err
 	}
-	b := &build{bc: bc, c: c, src: src, srcs: srcs, file: f, images: newImages(bc, c)}
+	b := &build{bc: bc, c: c, srcs: srcs, file: f, images: newImages(bc, c)}
 	if cf, ok := c.(interface{ CurrentFrontend() (*llb.State, error) }); ok {
 		if b.helper, err = cf.CurrentFrontend(); err != nil {
 			return nil, fmt.Errorf("load the frontend's own image: %w", err)
@@ -83,7 +83,6 @@ func recoverPanic(ctx context.Context, err *error) {
 type build struct {
 	bc     *dockerui.Client
 	c      client.Client
-	src    *dockerui.Source
 	srcs   *sources
 	file   *spec.File
 	images *images
@@ -129,7 +128,7 @@ func (b *build) prepare(ctx context.Context) error {
 	}
 	for _, name := range b.file.UnusedBuildArgs(b.bc.BuildArgs) {
 		if !ignoredBuildArg(name) {
-			b.src.Warn(ctx, fmt.Sprintf("build arg %s is not declared in the spec's args "+
+			b.srcs.entry.Warn(ctx, fmt.Sprintf("build arg %s is not declared in the spec's args "+
 				"and is not used", name), client.WarnOpts{})
 		}
 	}
@@ -169,7 +168,7 @@ func (b *build) platform(ctx context.Context, p *ocispecs.Platform, _ int) (
 		Build:            b.buildPlatform(),
 		Images:           b.images.resolve,
 		File:             b.file,
-		SourceMap:        b.src.SourceMap,
+		SourceMap:        b.srcs.entry.SourceMap,
 		ParentSourceMaps: b.srcs.parentMaps(),
 		CacheNS:          b.bc.CacheIDNamespace,
 		Labels:           b.bc.Labels,
