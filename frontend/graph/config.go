@@ -30,6 +30,9 @@ func imageConfig(base *dockerspec.DockerOCIImage, s *spec.Spec, o *Options) (
 	if _, set := f.Env["LANG"]; f.Locale != "" && !set {
 		env = setEnv(env, "LANG", f.Locale)
 	}
+	if f.Pip != nil {
+		env = prependPath(env, path.Join(f.Pip.Venv, "bin"))
+	}
 	img.Config.Env = prependPath(env, f.Executables)
 	if f.Workdir != "" {
 		img.Config.WorkingDir = f.Workdir

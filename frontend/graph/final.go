@@ -17,6 +17,9 @@ import (
 //go:embed apt.sh
 var aptScript string
 
+//go:embed pip.sh
+var pipScript string
+
 // Image is the final image of one platform.
 type Image struct {
 	// State is the image's filesystem.
@@ -42,11 +45,14 @@ func Final(ctx context.Context, s *spec.Spec, execs llb.State, hasExecs bool, o 
 	}
 	f := &s.Final
 	st = st.Platform(o.Target)
-	if apt := aptWithLocale(f); apt.Upgrade || len(apt.Packages) > 0 {
+	if apt := aptWithExtras(f); apt.Upgrade || len(apt.Packages) > 0 {
 		st = aptInstall(st, apt, o)
 	}
 	if f.Locale != "" {
 		st = generateLocale(st, f.Locale, o)
+	}
+	if f.Pip != nil {
+		st = pipInstall(st, f.Pip, o)
 	}
 	st = copyExecutables(st, f.Executables, execs, hasExecs, o)
 	if st, err = addFiles(st, f.Files, o); err != nil {
@@ -59,11 +65,18 @@ func Final(ctx context.Context, s *spec.Spec, execs llb.State, hasExecs bool, o 
 	return &Image{State: st, Config: img, Base: base}, nil
 }
 
-// aptWithLocale adds the locales package when a locale is to be generated.
-func aptWithLocale(f *spec.Final) spec.Apt {
+// aptWithExtras adds the packages other fields need: locales to generate a
+// locale, python3-venv for pip.
+func aptWithExtras(f *spec.Final) spec.Apt {
 	apt := f.Apt
-	if f.Locale != "" && !slices.Contains(apt.Packages, "locales") {
-		apt.Packages = append(slices.Clone(apt.Packages), "locales")
+	apt.Packages = slices.Clone(apt.Packages)
+	for _, extra := range []struct {
+		need bool
+		pkg  string
+	}{{f.Locale != "", "locales"}, {f.Pip != nil, "python3-venv"}} {
+		if extra.need && !slices.Contains(apt.Packages, extra.pkg) {
+			apt.Packages = append(apt.Packages, extra.pkg)
+		}
 	}
 	return apt
 }
@@ -162,4 +175,22 @@ func runSteps(st llb.State, s *spec.Spec, o *Options) llb.State {
 		st = st.Run(opts...).Root()
 	}
 	return st
+}
+
+// pipInstall creates the virtual environment and installs the packages.
+func pipInstall(st llb.State, p *spec.Pip, o *Options) llb.State {
+	args := append([]string{"/bin/sh", "-c", pipScript, "pip"}, p.Options...)
+	args = append(args, p.Packages...)
+	opts := []llb.RunOption{
+		llb.Args(args),
+		llb.AddEnv("CST_PIP_VENV", p.Venv),
+		llb.AddEnv("PIP_ROOT_USER_ACTION", "ignore"),
+		stepName(o.Target, "final", "pip install into "+p.Venv),
+		llb.AddMount("/root/.cache/pip", llb.Scratch(), llb.AsPersistentCacheDir(
+			o.cacheID("cst-pip/"+platforms.Format(o.Target)), llb.CacheMountLocked)),
+	}
+	for _, c := range o.about("final.pip", "pip") {
+		opts = append(opts, c)
+	}
+	return st.Run(opts...).Root()
 }

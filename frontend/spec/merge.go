@@ -85,6 +85,7 @@ func (m *merger) final(p, c *Final, r *Remove) Final {
 			Packages: mergeList(m, "final.apt.packages", p.Apt.Packages, c.Apt.Packages, r.Apt),
 		},
 		Locale: pick(m, "final.locale", p.Locale, c.Locale),
+		Pip:    m.pip(p.Pip, c.Pip, r.Pip),
 		Files: mergeNamed(m, "final.files", p.Files, c.Files, r.Files, "remove.files",
 			func(f FileDownload) string { return f.Path }),
 		Executables: pick(m, "final.executables", p.Executables, c.Executables),
@@ -133,9 +134,14 @@ func mergeNamed[T any](m *merger, p string, parent, child []T, remove []string,
 }
 
 // mergeList appends the child's entries that the parent lacks, after
-// dropping removed ones.
+// dropping the ones remove.apt names.
 func mergeList(m *merger, p string, parent, child, remove []string) []string {
-	m.checkRemoved("remove.apt", remove, len(parent), func(i int) string { return parent[i] })
+	return mergeListField(m, p, "remove.apt", parent, child, remove)
+}
+
+// mergeListField is mergeList for a list that removeField removes from.
+func mergeListField(m *merger, p, removeField string, parent, child, remove []string) []string {
+	m.checkRemoved(removeField, remove, len(parent), func(i int) string { return parent[i] })
 	var out []string
 	for i, e := range parent {
 		if !slices.Contains(remove, e) {
@@ -164,5 +170,27 @@ func (m *merger) checkRemoved(field string, remove []string, n int, name func(in
 			m.errs = append(m.errs, m.child.errorf(item(field, i),
 				"%q is not defined in %s, so there is nothing to remove", r, m.parent.Name))
 		}
+	}
+}
+
+// pip merges the pip sections: the venv and options replace, packages append.
+func (m *merger) pip(p, c *Pip, remove []string) *Pip {
+	if p == nil && c == nil {
+		m.checkRemoved("remove.pip", remove, 0, nil)
+		return nil
+	}
+	var pv, cv Pip
+	if p != nil {
+		pv = *p
+	}
+	if c != nil {
+		cv = *c
+	}
+	m.takeOne("final.pip")
+	return &Pip{
+		Venv: pick(m, "final.pip.venv", pv.Venv, cv.Venv),
+		Packages: mergeListField(m, "final.pip.packages", "remove.pip", pv.Packages,
+			cv.Packages, remove),
+		Options: pick(m, "final.pip.options", pv.Options, cv.Options),
 	}
 }

@@ -51,6 +51,8 @@ type Remove struct {
 	Sources []string `yaml:"sources" json:"sources,omitempty"`
 	// Files lists downloaded files by path.
 	Files []string `yaml:"files" json:"files,omitempty"`
+	// Pip lists Python packages by name.
+	Pip []string `yaml:"pip" json:"pip,omitempty"`
 }
 
 // Builder holds every source of executables.
@@ -138,6 +140,8 @@ type Final struct {
 	Base string `yaml:"base" json:"base,omitempty"`
 	// Apt installs Debian or Ubuntu packages.
 	Apt Apt `yaml:"apt" json:"apt,omitempty"`
+	// Pip installs Python packages into a virtual environment.
+	Pip *Pip `yaml:"pip" json:"pip,omitempty"`
 	// Locale is generated, e.g. en_US.UTF-8, and set as LANG.
 	Locale string `yaml:"locale" json:"locale,omitempty"`
 	// Files are downloaded into the image.
@@ -214,4 +218,15 @@ type FileDownload struct {
 	Extract string `yaml:"extract" json:"extract,omitempty"`
 	// Mode is the file's mode, in octal; the default is 0644.
 	Mode string `yaml:"mode" json:"mode,omitempty"`
+}
+
+// Pip installs Python packages into a virtual environment whose bin
+// directory is put on PATH. The python3-venv package is installed with apt.
+type Pip struct {
+	// Venv is the virtual environment's absolute path, e.g. /opt/pyenv.
+	Venv string `yaml:"venv" json:"venv"`
+	// Packages are requirement specifiers, e.g. requests or semgrep==1.99.0.
+	Packages []string `yaml:"packages" json:"packages"`
+	// Options are passed to pip install, e.g. [--index-url, URL].
+	Options []string `yaml:"options" json:"options,omitempty"`
 }

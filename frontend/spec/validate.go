@@ -23,6 +23,10 @@ var (
 	portSpec   = regexp.MustCompile(`^([0-9]+)(-([0-9]+))?(/(tcp|udp|sctp))?$`)
 	localeSpec = regexp.MustCompile(`^[a-z]{2,3}_[A-Z]{2}\.[A-Za-z0-9-]+(@[a-z]+)?$`)
 	secretID   = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	// pipRequirement is a PEP 508 name with optional extras and version.
+	pipRequirement = regexp.MustCompile(
+		`^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9._,-]+\])?` +
+			`((===?|~=|!=|<=?|>=?)[A-Za-z0-9.*+!_-]+(,(===?|~=|!=|<=?|>=?)[A-Za-z0-9.*+!_-]+)*)?$`)
 )
 
 // reservedGoEnv are set by the frontend for every Go build.
@@ -180,6 +184,9 @@ func (v *validation) final(f *Final) {
 	}
 	v.runSteps(f.Run)
 	v.files(f.Files)
+	if f.Pip != nil {
+		v.pip(f.Pip)
+	}
 	for _, k := range sortedKeys(f.Labels) {
 		if strings.TrimSpace(k) == "" {
 			v.add("final.labels", "a label needs a non-empty key")
@@ -244,6 +251,24 @@ func (v *validation) tests(tests []Test) {
 		}
 		if t.Exit != nil && (*t.Exit < 0 || *t.Exit > 255) {
 			v.add(field+".exit", "invalid exit code %d; want 0 to 255", *t.Exit)
+		}
+	}
+}
+
+func (v *validation) pip(p *Pip) {
+	v.absPath("final.pip.venv", p.Venv)
+	if len(p.Packages) == 0 {
+		v.add("final.pip.packages", "missing; list the packages to install")
+	}
+	for i, req := range p.Packages {
+		if !pipRequirement.MatchString(req) {
+			v.add(fmt.Sprintf("final.pip.packages[%d]", i), "invalid requirement %q; want a "+
+				"package name with optional extras and version, e.g. requests>=2.31", req)
+		}
+	}
+	for i, opt := range p.Options {
+		if strings.ContainsAny(opt, "\n\x00") {
+			v.add(fmt.Sprintf("final.pip.options[%d]", i), "invalid option %q", opt)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cst-frontend/cst-frontend/test/fixtures"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
@@ -129,4 +130,22 @@ tests:
 		}
 	}
 	run(t, "buildctl", append(args, "--opt", "build-arg:CST_SKIP_TESTS=1")...)
+}
+
+// TestPip installs a package from the suite's own index into a virtual
+// environment on both platforms; the spec's tests run its console script.
+func TestPip(t *testing.T) {
+	dir := specDir(t, exampleSpec(t, "pip"))
+	ref := uniqueRef("pip")
+	buildctl(t, dir, "--opt", "build-arg:PYPI="+env.fixtures.URL+"/pypi/simple",
+		"--opt", "platform=linux/amd64,linux/arm64", "--output", pushOutput(ref))
+	for plat, img := range readIndex(t, ref, "/opt/pyenv/bin") {
+		if _, ok := img.files["opt/pyenv/bin/"+fixtures.WheelScript]; !ok {
+			t.Errorf("%s: the console script is not in /opt/pyenv/bin", plat)
+		}
+		if p := envValue(img.config, "PATH"); !strings.HasPrefix(p,
+			"/opt/executables:/opt/pyenv/bin:") {
+			t.Errorf("%s: PATH = %q, want /opt/executables then /opt/pyenv/bin first", plat, p)
+		}
+	}
 }
