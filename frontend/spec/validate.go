@@ -149,7 +149,7 @@ func (v *validation) envName(field, name string) {
 }
 
 func (v *validation) absPath(field, p string) {
-	if !path.IsAbs(p) || path.Clean(p) != p {
+	if !path.IsAbs(p) || path.Clean(p) != p || strings.Contains(p, ":") {
 		v.add(field, "invalid path %q; want a clean absolute path such as /opt/tools", p)
 	}
 }
@@ -256,7 +256,11 @@ func (v *validation) tests(tests []Test) {
 }
 
 func (v *validation) pip(p *Pip) {
-	v.absPath("final.pip.venv", p.Venv)
+	if p.Venv == "" {
+		v.add("final.pip.venv", "missing; give the environment's path, e.g. /opt/pyenv")
+	} else {
+		v.absPath("final.pip.venv", p.Venv)
+	}
 	if len(p.Packages) == 0 {
 		v.add("final.pip.packages", "missing; list the packages to install")
 	}
