@@ -5,6 +5,9 @@ package examples
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/cst-frontend/cst-frontend/frontend/graph"
 	"github.com/cst-frontend/cst-frontend/frontend/spec"
+	"github.com/cst-frontend/cst-frontend/test/fixtures"
 	"github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -24,8 +28,27 @@ func images(_ context.Context, ref string, p ocispecs.Platform) (
 	return llb.Image(ref, llb.Platform(p)), img, nil
 }
 
+// fetch reads a URL for the GitHub example's lookups.
+func fetch(_ context.Context, u string) ([]byte, error) {
+	resp, err := http.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	return io.ReadAll(resp.Body)
+}
+
 func TestExamplesConvert(t *testing.T) {
 	t.Parallel()
+	srv, err := fixtures.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	args := map[string]string{"GITHUB_API": srv.URL + "/github/api"}
 	specs, err := filepath.Glob("*/variant.yaml")
 	if err != nil || len(specs) == 0 {
 		t.Fatalf("no examples found: %v", err)
@@ -35,7 +58,6 @@ func TestExamplesConvert(t *testing.T) {
 	helper := llb.Image("cst-frontend")
 	for _, name := range specs {
 		t.Run(filepath.Dir(name), func(t *testing.T) {
-			t.Parallel()
 			dt, err := os.ReadFile(name)
 			if err != nil {
 				t.Fatal(err)
@@ -49,12 +71,12 @@ func TestExamplesConvert(t *testing.T) {
 			}
 			for _, arch := range []string{"amd64", "arm64"} {
 				target := ocispecs.Platform{OS: "linux", Architecture: arch}
-				s, err := f.Resolve(nil, spec.PredefinedArgs(target, build))
+				s, err := f.Resolve(args, spec.PredefinedArgs(target, build))
 				if err != nil {
 					t.Fatalf("Resolve(%s) = %v", arch, err)
 				}
 				o := &graph.Options{Target: target, Build: build, Images: images, File: f,
-					Helper: &helper}
+					Helper: &helper, Fetch: fetch}
 				execs, has, err := graph.Executables(context.Background(), s, o)
 				if err != nil {
 					t.Fatalf("Executables(%s) = %v", arch, err)

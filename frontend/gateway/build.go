@@ -54,7 +54,8 @@ func Build(ctx context.Context, c client.Client) (res *client.Result, err error)
 	if res, ok, err := bc.HandleSubrequest(ctx, subrequests(f)); ok || err != nil {
 		return res, err
 	}
-	b := &build{bc: bc, c: c, srcs: srcs, file: f, images: newImages(bc, c)}
+	b := &build{bc: bc, c: c, srcs: srcs, file: f, images: newImages(bc, c),
+		fetcher: newFetcher(c)}
 	if cf, ok := c.(interface{ CurrentFrontend() (*llb.State, error) }); ok {
 		if b.helper, err = cf.CurrentFrontend(); err != nil {
 			return nil, fmt.Errorf("load the frontend's own image: %w", err)
@@ -81,14 +82,15 @@ func recoverPanic(ctx context.Context, err *error) {
 
 // build is one request's state, shared by the per-platform builds.
 type build struct {
-	bc     *dockerui.Client
-	c      client.Client
-	srcs   *sources
-	file   *spec.File
-	images *images
-	target string
-	helper *llb.State // the frontend's own image, which runs the checks
-	epoch  *time.Time // SOURCE_DATE_EPOCH, when the client sets it
+	bc      *dockerui.Client
+	c       client.Client
+	srcs    *sources
+	file    *spec.File
+	images  *images
+	fetcher *fetcher
+	target  string
+	helper  *llb.State // the frontend's own image, which runs the checks
+	epoch   *time.Time // SOURCE_DATE_EPOCH, when the client sets it
 }
 
 // prepare checks the target, takes the spec's platforms when the client
@@ -175,6 +177,7 @@ func (b *build) platform(ctx context.Context, p *ocispecs.Platform, _ int) (
 		Helper:           b.helper,
 		NoCache:          b.bc.IsNoCache,
 		Epoch:            b.epoch,
+		Fetch:            b.fetcher.fetch,
 	}
 	execs, hasExecs, err := graph.Executables(ctx, s, o)
 	if err != nil {

@@ -36,7 +36,7 @@ func Executables(ctx context.Context, s *spec.Spec, o *Options) (llb.State, bool
 		outs = append(outs, tools...)
 	}
 	for i := range s.Builder.Releases {
-		st, err := release(&s.Builder.Releases[i], i, o)
+		st, err := release(ctx, &s.Builder.Releases[i], i, o)
 		if err != nil {
 			return llb.State{}, false, err
 		}

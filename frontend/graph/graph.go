@@ -42,11 +42,17 @@ type Options struct {
 	// Helper is the frontend's own image, which runs the checks; nil when
 	// it is not known.
 	Helper *llb.State
+	// Fetch reads a URL at conversion time, for GitHub release lookups.
+	Fetch func(ctx context.Context, url string) ([]byte, error)
 	// Epoch, from SOURCE_DATE_EPOCH, is the image's creation time.
 	Epoch *time.Time
 	// NoCache reports whether the client asked to run a named step again
 	// rather than take it from the cache (--no-cache, --no-cache-filter).
 	NoCache func(name string) bool
+
+	// found holds what GitHub lookups found, by tool name, for the tool list
+	// of the same platform.
+	found map[string]Tool
 }
 
 // stepName is a progress name: "[linux/arm64 go] what".

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -38,15 +39,27 @@ func download(url, file, sum string, name llb.ConstraintsOpt, at []llb.Constrain
 
 // release downloads one release for the target platform and returns a
 // filesystem holding only its executable, named after the release.
-func release(r *spec.Release, i int, o *Options) (llb.State, error) {
+func release(ctx context.Context, r *spec.Release, i int, o *Options) (llb.State, error) {
 	field := fmt.Sprintf("builder.releases[%d]", i)
+	version, sum := r.Version, releaseSHA256(r, o.Target)
 	u, member, err := r.For(o.Target.Architecture)
 	if err != nil {
 		return llb.State{}, o.errorf(field+".url", "%v", err)
 	}
+	if r.GitHub != "" {
+		a, err := resolveGitHub(ctx, r, field, o)
+		if err != nil {
+			return llb.State{}, err
+		}
+		version, sum, u = a.tag, a.sha256, a.url
+		if _, member, err = r.WithVersion(a.version).For(o.Target.Architecture); err != nil {
+			return llb.State{}, o.errorf(field+".extract", "%v", err)
+		}
+		o.remember(Tool{Name: r.Name, Kind: "release", Version: a.tag, Source: u, SHA256: sum})
+	}
 	file := spec.URLFileName(u)
-	dl := download(u, file, releaseSHA256(r, o.Target),
-		stepName(o.Target, "release", fmt.Sprintf("%s %s: %s", r.Name, r.Version, u)),
+	dl := download(u, file, sum,
+		stepName(o.Target, "release", fmt.Sprintf("%s %s: %s", r.Name, version, u)),
 		o.about(field, r.Name))
 	if r.Extract == "" {
 		return llb.Scratch().File(llb.Copy(dl, file, "/"+r.Name, &llb.CopyInfo{

@@ -58,6 +58,11 @@ func Tools(s *spec.Spec, target ocispecs.Platform) []Tool {
 // addToolList writes the tool list into the image, readable by everyone.
 func addToolList(st llb.State, s *spec.Spec, o *Options) (llb.State, error) {
 	tools := Tools(s, o.Target)
+	for i, t := range tools {
+		if found, ok := o.found[t.Name]; ok {
+			tools[i] = found
+		}
+	}
 	if tools == nil {
 		tools = []Tool{}
 	}
@@ -68,4 +73,12 @@ func addToolList(st llb.State, s *spec.Spec, o *Options) (llb.State, error) {
 	action := llb.Mkdir("/usr/share/cst", 0o755, llb.WithParents(true)).
 		Mkfile(ToolList, 0o644, append(dt, '\n'))
 	return st.File(action, stepName(o.Target, "final", "write "+ToolList)), nil
+}
+
+// remember records what a lookup found for a tool, for the tool list.
+func (o *Options) remember(t Tool) {
+	if o.found == nil {
+		o.found = map[string]Tool{}
+	}
+	o.found[t.Name] = t
 }

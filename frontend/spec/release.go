@@ -1,8 +1,10 @@
 package spec
 
 import (
+	"fmt"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
 	"unicode"
 )
@@ -76,4 +78,33 @@ func URLFileName(rawURL string) string {
 		return "download"
 	}
 	return name
+}
+
+// Pattern expands ${VERSION} and ${ARCH} in an asset pattern, quoted, and
+// compiles it to match a whole asset name.
+func (r *Release) Pattern(pattern, version, goarch string) (*regexp.Regexp, error) {
+	expanded, err := Expand(pattern, func(name string) (string, bool) {
+		switch name {
+		case "VERSION":
+			return regexp.QuoteMeta(version), true
+		case "ARCH":
+			return regexp.QuoteMeta(r.ArchToken(goarch)), true
+		}
+		return "", false
+	})
+	if err != nil {
+		return nil, err
+	}
+	re, err := regexp.Compile("^(?:" + expanded + ")$")
+	if err != nil {
+		return nil, fmt.Errorf("invalid regular expression %q: %w", pattern, err)
+	}
+	return re, nil
+}
+
+// WithVersion returns the release with Version set, for resolving
+// ${VERSION} in extract after a GitHub lookup.
+func (r Release) WithVersion(version string) *Release {
+	r.Version = version
+	return &r
 }

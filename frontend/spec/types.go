@@ -85,16 +85,28 @@ type Source struct {
 	Emulate bool `yaml:"emulate" json:"emulate,omitempty"`
 }
 
-// Release is a prebuilt executable downloaded from a URL template. In url,
+// Release is a prebuilt executable, downloaded either from a URL template or
+// from a GitHub release's assets. In url, asset, checksums and extract,
 // ${VERSION} is the release's version and ${ARCH} its arch token.
 type Release struct {
 	// Name is the executable's file name.
 	Name string `yaml:"name" json:"name"`
-	// Version is the release's version, used as ${VERSION} in url.
+	// Version is the release's version; with github, a tag or latest, and
+	// ${VERSION} is the tag without a leading v.
 	Version string `yaml:"version" json:"version"`
 	// URL is the download URL; its file name tells the archive type: raw,
 	// .tar, .tar.gz (.tgz), .tar.xz, .tar.zst, .tar.bz2 or .zip.
-	URL string `yaml:"url" json:"url" expand:"release"`
+	URL string `yaml:"url" json:"url,omitempty" expand:"release"`
+	// GitHub names the repository, owner/name, whose release assets hold
+	// the download; instead of url.
+	GitHub string `yaml:"github" json:"github,omitempty"`
+	// Asset is a regular expression that must match exactly one asset name.
+	Asset string `yaml:"asset" json:"asset,omitempty" expand:"release"`
+	// Checksums is a regular expression matching the asset that lists the
+	// assets' sha256 sums, which then verify the download.
+	Checksums string `yaml:"checksums" json:"checksums,omitempty" expand:"release"`
+	// API is the GitHub API's base URL; the default is https://api.github.com.
+	API string `yaml:"api" json:"api,omitempty"`
 	// Arch maps a target architecture (GOARCH) to its token in url; an
 	// architecture not listed uses its GOARCH name.
 	Arch map[string]string `yaml:"arch" json:"arch,omitempty"`

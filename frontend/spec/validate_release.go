@@ -45,9 +45,20 @@ func (v *validation) releases(rels []Release) {
 // releaseURL checks the URL and member of a release with the tokens of a
 // typical architecture in place.
 func (v *validation) releaseURL(field string, r *Release) {
-	if r.URL == "" {
-		v.add(field+".url", "missing; give the download URL, with ${VERSION} and ${ARCH}")
+	switch {
+	case r.URL != "" && r.GitHub != "":
+		v.add(field+".github", "a release has url or github, not both")
 		return
+	case r.GitHub != "":
+		v.githubRelease(field, r)
+		return
+	case r.URL == "":
+		v.add(field+".url", "missing; give the download URL, with ${VERSION} and ${ARCH}, "+
+			"or github: owner/name with an asset pattern")
+		return
+	case r.Asset != "" || r.Checksums != "" || r.API != "":
+		v.add(field+".url", "asset, checksums and api belong to the github form; "+
+			"remove them or use github instead of url")
 	}
 	u, member, err := r.For("amd64")
 	if err != nil {
@@ -181,6 +192,37 @@ func (v *validation) sources(srcs []Source) {
 		}
 		if strings.TrimSpace(src.Run) == "" {
 			v.add(field+".run", "missing; give the command that writes executables to /out")
+		}
+	}
+}
+
+var githubRepo = regexp.MustCompile(`^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$`)
+
+// githubRelease checks the github form with the tokens of a typical
+// architecture and version in place.
+func (v *validation) githubRelease(field string, r *Release) {
+	if !githubRepo.MatchString(r.GitHub) {
+		v.add(field+".github", "invalid repository %q; want owner/name", r.GitHub)
+	}
+	if r.API != "" {
+		v.download(field+".api", r.API)
+	}
+	patterns := map[string]string{"asset": r.Asset, "checksums": r.Checksums}
+	if r.Asset == "" {
+		v.add(field+".asset", "missing; give a regular expression matching the asset's "+
+			"name, with ${VERSION} and ${ARCH}")
+	}
+	for _, key := range []string{"asset", "checksums"} {
+		if patterns[key] == "" {
+			continue
+		}
+		if _, err := r.Pattern(patterns[key], "1.0.0", "amd64"); err != nil {
+			v.add(field+"."+key, "%v", err)
+		}
+	}
+	if r.Extract != "" {
+		if _, member, err := r.For("amd64"); err == nil {
+			v.member(field+".extract", member)
 		}
 	}
 }
