@@ -51,17 +51,17 @@ func Build(ctx context.Context, c client.Client) (res *client.Result, err error)
 	if err != nil {
 		return nil, err
 	}
-	if res, ok, err := bc.HandleSubrequest(ctx, subrequests(f)); ok || err != nil {
-		return res, err
-	}
 	b := &build{bc: bc, c: c, srcs: srcs, file: f, images: newImages(bc, c),
 		fetcher: newFetcher(c)}
+	if res, ok, err := bc.HandleSubrequest(ctx, b.subrequests()); ok || err != nil {
+		return res, err
+	}
 	if cf, ok := c.(interface{ CurrentFrontend() (*llb.State, error) }); ok {
 		if b.helper, err = cf.CurrentFrontend(); err != nil {
 			return nil, fmt.Errorf("load the frontend's own image: %w", err)
 		}
 	}
-	if err := b.prepare(ctx); err != nil {
+	if err := b.prepare(ctx, true); err != nil {
 		return nil, srcs.withSource(err)
 	}
 	rb, err := bc.Build(ctx, b.platform)
@@ -94,8 +94,9 @@ type build struct {
 }
 
 // prepare checks the target, takes the spec's platforms when the client
-// asked for none, and warns about build args the spec does not declare.
-func (b *build) prepare(ctx context.Context) error {
+// asked for none, and, with warn, reports build args the spec does not
+// declare and what the lint rules find.
+func (b *build) prepare(ctx context.Context, warn bool) error {
 	switch b.bc.Target {
 	case "", TargetFinal:
 		b.target = TargetFinal
@@ -128,13 +129,16 @@ func (b *build) prepare(ctx context.Context) error {
 		t := time.Unix(sec, 0).UTC()
 		b.epoch = &t
 	}
+	if !warn {
+		return nil
+	}
 	for _, name := range b.file.UnusedBuildArgs(b.bc.BuildArgs) {
 		if !ignoredBuildArg(name) {
 			b.srcs.entry.Warn(ctx, fmt.Sprintf("build arg %s is not declared in the spec's args "+
 				"and is not used", name), client.WarnOpts{})
 		}
 	}
-	return nil
+	return b.warnFindings(ctx)
 }
 
 // ignoredBuildArg tells the build args that clients set on their own.

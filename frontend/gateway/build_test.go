@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cst-frontend/cst-frontend/frontend/lint"
 	"slices"
 	"sort"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/cst-frontend/cst-frontend/frontend/gateway"
 	"github.com/moby/buildkit/exporter/containerimage/exptypes"
 	"github.com/moby/buildkit/frontend/gateway/client"
+	sublint "github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	"github.com/moby/buildkit/solver/errdefs"
@@ -256,10 +258,10 @@ func TestBuildWarnsUndeclaredArgs(t *testing.T) {
 	if len(s.builds) != 2 {
 		t.Fatalf("Build() solved %d builds, want 2", len(s.builds))
 	}
-	if len(s.warnings) != 1 {
-		t.Fatalf("Build() warned %d times, want once: %v", len(s.warnings), s.warnings)
+	if len(s.buildWarnings()) != 1 {
+		t.Fatalf("Build() warned %d times, want once: %v", len(s.buildWarnings()), s.buildWarnings())
 	}
-	w := s.warnings[0]
+	w := s.buildWarnings()[0]
 	if !strings.Contains(w.msg, "UNDECLARED") {
 		t.Errorf("Build() warning = %q, want it to name UNDECLARED", w.msg)
 	}
@@ -405,6 +407,37 @@ func TestBuildSubrequests(t *testing.T) {
 			t.Errorf("Build() outline description = %q", o.Description)
 		}
 	})
+	t.Run("check", func(t *testing.T) {
+		t.Parallel()
+		req := map[string]string{"requestid": sublint.SubrequestLintDefinition.Name}
+		s, res, err := build(variant, req)
+		if err != nil {
+			t.Fatalf("Build() = %v, want no error", err)
+		}
+		if len(s.builds) != 0 || len(s.warnings) != 0 {
+			t.Errorf("Build() solved %d builds and warned %d times, want neither",
+				len(s.builds), len(s.warnings))
+		}
+		var results sublint.LintResults
+		if err := json.Unmarshal(res.Metadata["result.json"], &results); err != nil {
+			t.Fatalf("Unmarshal(result.json) = %v", err)
+		}
+		var got []string
+		for _, w := range results.Warnings {
+			got = append(got, fmt.Sprintf("%s line %d", w.RuleName,
+				w.Location.Ranges[0].Start.Line))
+		}
+		want := []string{"ImageNotPinned line 9", "ImageNotPinned line 13"}
+		if !slices.Equal(got, want) {
+			t.Errorf("Build() check = %q, want %q", got, want)
+		}
+		if code := string(res.Metadata["result.statuscode"]); code != "1" {
+			t.Errorf("Build() check status = %q, want 1 when a rule fires", code)
+		}
+		if len(results.Sources) != 1 || results.Sources[0].Filename != specName {
+			t.Errorf("Build() check sources = %v, want the spec", results.Sources)
+		}
+	})
 	t.Run("unknown", func(t *testing.T) {
 		t.Parallel()
 		s, _, err := build(variant, map[string]string{"requestid": "frontend.nope"})
@@ -494,6 +527,26 @@ func TestBuildRecoversPanics(t *testing.T) {
 	}
 }
 
+func TestBuildWarnsLintFindingsOnce(t *testing.T) {
+	t.Parallel()
+	s, _, err := build(variant, nil)
+	if err != nil {
+		t.Fatalf("Build() = %v, want no error", err)
+	}
+	var got []string
+	for _, w := range s.lintWarnings() {
+		got = append(got, fmt.Sprintf("%s %s", w.msg[:strings.Index(w.msg, ":")], w.opts.URL))
+		if len(w.opts.Range) != 1 || w.opts.SourceInfo == nil {
+			t.Errorf("warning %q has no location", w.msg)
+		}
+	}
+	url := lint.DocsURL + "#imagenotpinned"
+	want := []string{"ImageNotPinned " + url, "ImageNotPinned " + url}
+	if !slices.Equal(got, want) {
+		t.Errorf("Build() lint warnings = %q, want %q (two platforms, warned once)", got, want)
+	}
+}
+
 func TestBuildSourceDateEpoch(t *testing.T) {
 	t.Parallel()
 	opts := map[string]string{
@@ -514,8 +567,8 @@ func TestBuildSourceDateEpoch(t *testing.T) {
 	if got := string(res.Metadata["source.date.epoch"]); got != "1700000000" {
 		t.Errorf("Build() epoch metadata = %q, want 1700000000", got)
 	}
-	if len(s.warnings) != 0 {
-		t.Errorf("Build() warned %v, want no warning for SOURCE_DATE_EPOCH", s.warnings)
+	if len(s.buildWarnings()) != 0 {
+		t.Errorf("Build() warned %v, want no warning for SOURCE_DATE_EPOCH", s.buildWarnings())
 	}
 	opts["build-arg:SOURCE_DATE_EPOCH"] = "yesterday"
 	if _, _, err := build(variant, opts); err == nil ||

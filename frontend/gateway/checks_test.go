@@ -86,8 +86,8 @@ func TestBuildChecks(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("Build() evaluated checks %q, want %q", got, want)
 	}
-	if len(s.warnings) != 0 {
-		t.Errorf("Build() warned %v, want no warnings", s.warnings)
+	if len(s.buildWarnings()) != 0 {
+		t.Errorf("Build() warned %v, want no warnings", s.buildWarnings())
 	}
 }
 
@@ -131,8 +131,8 @@ func TestBuildSkipsChecks(t *testing.T) {
 			if len(s.checks) != tc.checks {
 				t.Errorf("Build() evaluated %d checks, want %d", len(s.checks), tc.checks)
 			}
-			if len(s.warnings) != 0 {
-				t.Errorf("Build() warned %v, want no warnings", s.warnings)
+			if len(s.buildWarnings()) != 0 {
+				t.Errorf("Build() warned %v, want no warnings", s.buildWarnings())
 			}
 		})
 	}

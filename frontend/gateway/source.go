@@ -104,3 +104,19 @@ func (s *sources) withSource(err error) error {
 		}},
 	})
 }
+
+// all returns the source maps of the spec and of the specs it extends, in
+// the order outline, targets and lint locations index them.
+func (s *sources) all(f *spec.File) []*llb.SourceMap {
+	out := []*llb.SourceMap{s.entry.SourceMap}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range f.Parents {
+		sm := s.parents[p.Name]
+		if sm == nil {
+			sm = llb.NewSourceMap(nil, p.Name, "YAML", p.Data)
+		}
+		out = append(out, sm)
+	}
+	return out
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cst-frontend/cst-frontend/frontend/lint"
 	"io/fs"
 	"strings"
 	"sync"
@@ -262,4 +263,40 @@ func formatPB(p *pb.Platform) string {
 	return platforms.Format(ocispecs.Platform{
 		OS: p.OS, Architecture: p.Architecture, Variant: p.Variant,
 	})
+}
+
+// buildWarnings are the warnings other than lint findings, whose messages
+// start with a rule name.
+func (s *stub) buildWarnings() []warning {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []warning
+	for _, w := range s.warnings {
+		if !isLint(w.msg) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// lintWarnings are the lint findings the build reported.
+func (s *stub) lintWarnings() []warning {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []warning
+	for _, w := range s.warnings {
+		if isLint(w.msg) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func isLint(msg string) bool {
+	for _, r := range lint.Rules {
+		if strings.HasPrefix(msg, r.Name+": ") {
+			return true
+		}
+	}
+	return false
 }

@@ -15,8 +15,10 @@ import (
 
 // subrequests answers --call requests; a request this frontend does not
 // know is an error rather than a build.
-func subrequests(f *spec.File) dockerui.RequestHandler {
+func (b *build) subrequests() dockerui.RequestHandler {
+	f := b.file
 	return dockerui.RequestHandler{
+		Lint: b.lintResults,
 		ListTargets: func(context.Context) (*targets.List, error) {
 			return &targets.List{
 				Sources: sourceTexts(f),

@@ -239,3 +239,18 @@ builder:
 		}
 	}
 }
+
+// TestCallCheck runs the lint rules through docker buildx build --call=check,
+// which exits non-zero and prints each finding with its spec line.
+func TestCallCheck(t *testing.T) {
+	dir := specDir(t, exampleSpec(t, "go-tools"))
+	out := runFail(t, "docker", "buildx", "build", "--builder", env.builder, "--call=check",
+		"-f", filepath.Join(dir, "variant.yaml"), dir)
+	for _, want := range []string{"ImageNotPinned", "#imagenotpinned", "golang:1.26",
+		"debian:bookworm"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--call=check output lacks %q:\n%s", want, tail(out))
+		}
+	}
+	t.Log(out)
+}
