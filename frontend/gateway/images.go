@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path"
 	"sync"
 
 	"github.com/containerd/platforms"
@@ -113,5 +114,9 @@ func (r *images) pull(ctx context.Context, ref string, p ocispecs.Platform) (
 	if err != nil {
 		return llb.State{}, nil, fmt.Errorf("apply config of image %s: %w", ref, err)
 	}
-	return st, img, nil
+	// WithImageConfig sets the working directory even when it is empty, and
+	// BuildKit resolves a relative one by writing to a variable each time
+	// the state is marshalled; the platforms' builds share this state, so
+	// make it absolute.
+	return st.Dir(path.Join("/", img.Config.WorkingDir)), img, nil
 }

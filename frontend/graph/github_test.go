@@ -466,3 +466,27 @@ func TestGitHubReleaseErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestGitHubToolListSourceOfTheSameName(t *testing.T) {
+	t.Parallel()
+	// A source's name is not an output name, so it may be a release's.
+	doc := githubDoc("latest", helloAsset, helloArch) + lines(
+		"  sources:",
+		"    - name: hello",
+		"      git: https://example.com/hello.git",
+		"      ref: v1.0.0",
+		"      image: golang:1.26",
+		"      run: go build -o /out/hello-dev .",
+	)
+	f := &fakeGitHub{answers: map[string]any{latestURL: helloRelease(t)}}
+	_, final := convertGitHub(t, doc, arm64, f)
+	want := []graph.Tool{
+		{Name: "hello", Kind: "release", Version: "v1.2.0",
+			Source: dlBase + "v1.2.0/" + helloArm},
+		{Name: "hello", Kind: "source", Version: "v1.0.0",
+			Source: "https://example.com/hello.git"},
+	}
+	if got := toolList(t, final, arm64); !slices.Equal(got, want) {
+		t.Errorf("tool list = %+v\nwant %+v", got, want)
+	}
+}

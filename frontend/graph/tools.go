@@ -59,7 +59,7 @@ func Tools(s *spec.Spec, target ocispecs.Platform) []Tool {
 func addToolList(st llb.State, s *spec.Spec, o *Options) (llb.State, error) {
 	tools := Tools(s, o.Target)
 	for i, t := range tools {
-		if found, ok := o.found[t.Name]; ok {
+		if found, ok := o.found[t.Name]; ok && found.Kind == t.Kind {
 			tools[i] = found
 		}
 	}
