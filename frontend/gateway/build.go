@@ -68,6 +68,9 @@ func Build(ctx context.Context, c client.Client) (res *client.Result, err error)
 	if err != nil {
 		return nil, srcs.withSource(err)
 	}
+	if err := b.attachSBOMs(ctx, rb); err != nil {
+		return nil, err
+	}
 	return rb.Finalize()
 }
 
@@ -91,6 +94,7 @@ type build struct {
 	target  string
 	helper  *llb.State // the frontend's own image, which runs the checks
 	epoch   *time.Time // SOURCE_DATE_EPOCH, when the client sets it
+	scans   scans      // what an SBOM generator scans, by platform
 }
 
 // prepare checks the target, takes the spec's platforms when the client
@@ -150,6 +154,13 @@ func ignoredBuildArg(name string) bool {
 	return strings.HasPrefix(name, "BUILDKIT_")
 }
 
+// vcs returns the context's repository and revision as the client reports
+// them (buildx does for a git working tree).
+func (b *build) vcs() graph.VCS {
+	opts := b.c.BuildOpts().Opts
+	return graph.VCS{Source: opts["vcs:source"], Revision: opts["vcs:revision"]}
+}
+
 func (b *build) buildPlatform() ocispecs.Platform {
 	if len(b.bc.BuildPlatforms) > 0 {
 		return b.bc.BuildPlatforms[0]
@@ -178,6 +189,7 @@ func (b *build) platform(ctx context.Context, p *ocispecs.Platform, _ int) (
 		ParentSourceMaps: b.srcs.parentMaps(),
 		CacheNS:          b.bc.CacheIDNamespace,
 		Labels:           b.bc.Labels,
+		VCS:              b.vcs(),
 		Helper:           b.helper,
 		NoCache:          b.bc.IsNoCache,
 		Epoch:            b.epoch,
@@ -188,6 +200,7 @@ func (b *build) platform(ctx context.Context, p *ocispecs.Platform, _ int) (
 		return nil, err
 	}
 	if b.target == TargetBuilder {
+		b.scans.add(p, scanTarget{image: execs, builder: execs})
 		ref, err := b.solve(ctx, execs, target, false)
 		return &dockerui.BuildResult{Reference: ref, Image: graph.Platform(o)}, err
 	}
@@ -195,6 +208,7 @@ func (b *build) platform(ctx context.Context, p *ocispecs.Platform, _ int) (
 	if err != nil {
 		return nil, err
 	}
+	b.scans.add(p, scanTarget{image: img.State, builder: execs})
 	ref, err := b.solve(ctx, img.State, target, false)
 	if err != nil {
 		return nil, err

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/cst-frontend/cst-frontend/frontend/lint"
 	"io/fs"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/containerd/platforms"
+	"github.com/cst-frontend/cst-frontend/frontend/lint"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/gateway/client"
@@ -30,7 +30,7 @@ const specName = "variant.yaml"
 // dockerui's read of the build definition, records the definitions the
 // builds submit and the warnings, and resolves every image to a small config
 // for the platform asked for. An image whose reference contains "missing"
-// does not resolve.
+// does not resolve; one that contains "scanner" has the command /scan.
 type stub struct {
 	opts  map[string]string
 	files map[string][]byte
@@ -119,6 +119,9 @@ func (s *stub) ResolveImageConfig(_ context.Context, name string, opt sourcereso
 	img.RootFS.Type = "layers"
 	img.Config.Env = []string{"PATH=/usr/bin:/bin", "BASE_ARCH=" + p.Architecture}
 	img.Config.Labels = map[string]string{"base.label": "kept"}
+	if strings.Contains(name, "scanner") {
+		img.Config.Cmd = []string{"/scan"}
+	}
 	dt, err := json.Marshal(img)
 	if err != nil {
 		return "", "", nil, err
@@ -126,9 +129,19 @@ func (s *stub) ResolveImageConfig(_ context.Context, name string, opt sourcereso
 	return name, digest.FromString(name + " " + plat), dt, nil
 }
 
-func (s *stub) ResolveSourceMetadata(context.Context, *pb.SourceOp, sourceresolver.Opt) (
-	*sourceresolver.MetaResponse, error) {
-	return nil, errors.New("stub: ResolveSourceMetadata is not implemented")
+// ResolveSourceMetadata answers for images, as ResolveImageConfig does.
+func (s *stub) ResolveSourceMetadata(ctx context.Context, op *pb.SourceOp,
+	opt sourceresolver.Opt) (*sourceresolver.MetaResponse, error) {
+	name, ok := strings.CutPrefix(op.Identifier, "docker-image://")
+	if !ok {
+		return nil, errors.New("stub: ResolveSourceMetadata answers only for images")
+	}
+	_, dgst, dt, err := s.ResolveImageConfig(ctx, name, opt)
+	if err != nil {
+		return nil, err
+	}
+	return &sourceresolver.MetaResponse{Op: op,
+		Image: &sourceresolver.ResolveImageResponse{Digest: dgst, Config: dt}}, nil
 }
 
 // CurrentFrontend returns the frontend's own image, which runs the checks.

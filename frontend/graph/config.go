@@ -61,7 +61,7 @@ func imageConfig(base *dockerspec.DockerOCIImage, s *spec.Spec, o *Options) (
 		created := o.Epoch.UTC()
 		img.Created = &created
 	}
-	img.Config.Labels = mergeLabels(img.Config.Labels, s, img.Created, o.Labels)
+	img.Config.Labels = mergeLabels(img.Config.Labels, s, img.Created, o)
 	return img, nil
 }
 
@@ -154,28 +154,32 @@ func setKey(m map[string]struct{}, key string) map[string]struct{} {
 	return m
 }
 
-// mergeLabels layers the base image's labels, the OCI labels the spec
-// implies, the spec's labels and the client's --label values, later ones
+// mergeLabels layers the base image's labels, the OCI labels the spec and
+// the client's VCS information imply, the spec's labels and the client's --label values, later ones
 // winning.
 func mergeLabels(base map[string]string, s *spec.Spec, created *time.Time,
-	client map[string]string) map[string]string {
+	o *Options) map[string]string {
 	out := map[string]string{}
 	for k, v := range base {
 		out[k] = v
 	}
-	if s.Name != "" {
-		out[ocispecs.AnnotationTitle] = s.Name
+	set := func(k, v string) {
+		if v != "" {
+			out[k] = v
+		}
 	}
-	if s.Description != "" {
-		out[ocispecs.AnnotationDescription] = s.Description
-	}
+	set(ocispecs.AnnotationTitle, s.Name)
+	set(ocispecs.AnnotationDescription, s.Description)
+	set(ocispecs.AnnotationVersion, s.Args[spec.VersionArg])
+	set(ocispecs.AnnotationSource, o.VCS.Source)
+	set(ocispecs.AnnotationRevision, o.VCS.Revision)
 	if created != nil {
 		out[ocispecs.AnnotationCreated] = created.Format(time.RFC3339)
 	}
 	for k, v := range s.Final.Labels {
 		out[k] = v
 	}
-	for k, v := range client {
+	for k, v := range o.Labels {
 		out[k] = v
 	}
 	if len(out) == 0 {

@@ -86,6 +86,7 @@ func TestImageConfigFields(t *testing.T) {
 		name   string
 		doc    string
 		labels map[string]string // Options.Labels
+		vcs    graph.VCS         // Options.VCS
 		target ocispecs.Platform
 		check  func(t *testing.T, r *result)
 	}{
@@ -181,6 +182,24 @@ func TestImageConfigFields(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "version and vcs labels",
+			doc: lines("version: 1", "name: cloud", "args: {VERSION: '2026.12'}",
+				"final:", "  labels: {org.opencontainers.image.revision: pinned}"),
+			vcs: graph.VCS{Source: "https://git.example.com/toolbox.git", Revision: "abc123"},
+			check: func(t *testing.T, r *result) {
+				want := map[string]string{
+					"base.only": "kept", "org.opencontainers.image.vendor": "Base",
+					"org.opencontainers.image.title":    "cloud",
+					"org.opencontainers.image.version":  "2026.12",
+					"org.opencontainers.image.source":   "https://git.example.com/toolbox.git",
+					"org.opencontainers.image.revision": "pinned",
+				}
+				if !reflect.DeepEqual(r.img.Config.Labels, want) {
+					t.Errorf("labels = %v, want %v", r.img.Config.Labels, want)
+				}
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,7 +207,9 @@ func TestImageConfigFields(t *testing.T) {
 			if tt.target.OS == "" {
 				tt.target = amd64
 			}
-			r := convert(t, tt.doc, tt.target, func(o *graph.Options) { o.Labels = tt.labels })
+			r := convert(t, tt.doc, tt.target, func(o *graph.Options) {
+				o.Labels, o.VCS = tt.labels, tt.vcs
+			})
 			tt.check(t, r)
 		})
 	}

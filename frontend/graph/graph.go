@@ -39,6 +39,9 @@ type Options struct {
 	CacheNS string
 	// Labels are added to the image config last, as with --label.
 	Labels map[string]string
+	// VCS is where the build context came from, as clients report it: its
+	// repository URL and revision, when known.
+	VCS VCS
 	// Helper is the frontend's own image, which runs the checks; nil when
 	// it is not known.
 	Helper *llb.State
@@ -53,6 +56,11 @@ type Options struct {
 	// found holds what GitHub lookups found, by tool name, for the tool list
 	// of the same platform.
 	found map[string]Tool
+}
+
+// VCS names the version-control origin of a build context.
+type VCS struct {
+	Source, Revision string
 }
 
 // stepName is a progress name: "[linux/arm64 go] what".

@@ -96,7 +96,7 @@ func TestRules(t *testing.T) {
 			"    - {name: b, shell: 'wget https://x/t && sha256sum -c t.sha256'}"),
 			[]string{"UnverifiedDownloadInRun final.run[0].shell"}},
 		{"args", lines("version: 1",
-			"args: {USED: '"+pinned+"', SHELL_USED: x, UNUSED: y}",
+			"args: {USED: '"+pinned+"', SHELL_USED: x, UNUSED: y, VERSION: '1.0'}",
 			"final: {base: '${USED}', run: [{name: a, shell: echo $SHELL_USED}]}"),
 			[]string{"UnusedArg args.UNUSED"}},
 		{"secret in env", lines("version: 1",

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/cst-frontend/cst-frontend/frontend/spec"
 )
 
 // Rules lists every rule, in the order findings are reported.
@@ -177,6 +179,9 @@ func unusedArg(c *checker) {
 	}
 	all := strings.Join(texts, "\n")
 	for _, name := range sortedKeys(c.file.Spec.Args) {
+		if name == spec.VersionArg {
+			continue // it labels the image
+		}
 		ref := regexp.MustCompile(`\$(\{` + name + `\}|` + name + `\b)`)
 		if !ref.MatchString(all) {
 			c.report("args."+name, fmt.Sprintf("%s is declared but never used", name))

@@ -14,6 +14,10 @@ const (
 	DefaultExecutables = "/opt/executables"
 )
 
+// VersionArg is the declared arg whose value, when set, labels the image
+// with org.opencontainers.image.version.
+const VersionArg = "VERSION"
+
 // PredefinedArgs returns the values of the predefined args for one target.
 func PredefinedArgs(target, build ocispecs.Platform) map[string]string {
 	return map[string]string{
