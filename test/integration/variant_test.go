@@ -94,11 +94,19 @@ func TestBuildctlMultiPlatform(t *testing.T) {
 	dir := specDir(t, exampleSpec(t, "go-tools"))
 	ref := uniqueRef("go-tools")
 	vs := buildctl(t, dir, "--opt", "platform=linux/amd64,linux/arm64",
-		"--opt", "label:com.example.build=buildctl", "--output", pushOutput(ref))
+		"--opt", "label:com.example.build=buildctl",
+		"--opt", "vcs:source=https://git.example.com/toolbox.git", "--opt", "vcs:revision=c0ffee",
+		"--output", pushOutput(ref))
 	imgs := checkIndex(t, ref)
 	for plat, img := range imgs {
-		if got := img.config.Config.Labels["com.example.build"]; got != "buildctl" {
-			t.Errorf("%s: --label com.example.build = %q, want buildctl", plat, got)
+		for k, want := range map[string]string{
+			"com.example.build":                 "buildctl",
+			"org.opencontainers.image.source":   "https://git.example.com/toolbox.git",
+			"org.opencontainers.image.revision": "c0ffee",
+		} {
+			if got := img.config.Config.Labels[k]; got != want {
+				t.Errorf("%s: label %s = %q, want %q", plat, k, got, want)
+			}
 		}
 	}
 	for _, plat := range []string{"linux/amd64", "linux/arm64"} {
