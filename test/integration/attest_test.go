@@ -12,9 +12,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // scanScript is an SBOM generator for the suite (BuildKit's own scanner
@@ -70,18 +67,7 @@ type statement struct {
 // platform of the image it describes.
 func attestations(t *testing.T, ref string) map[string][]statement {
 	t.Helper()
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx, err := remote.Index(r)
-	if err != nil {
-		t.Fatalf("remote.Index(%s): %v", ref, err)
-	}
-	m, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
+	idx, m := remoteIndex(t, ref)
 	platformOf := map[string]string{}
 	for _, d := range m.Manifests {
 		if d.Platform != nil && d.Platform.OS != "unknown" {

@@ -25,9 +25,8 @@ type platformImage struct {
 	content  map[string][]byte // only for files under the executables dir
 }
 
-// readIndex fetches an image index and every platform image in it, skipping
-// attestation manifests (platform unknown/unknown).
-func readIndex(t *testing.T, ref, execDir string) map[string]*platformImage {
+// remoteIndex fetches a pushed image index and its manifest.
+func remoteIndex(t *testing.T, ref string) (v1.ImageIndex, *v1.IndexManifest) {
 	t.Helper()
 	r, err := name.ParseReference(ref, name.Insecure)
 	if err != nil {
@@ -41,6 +40,14 @@ func readIndex(t *testing.T, ref, execDir string) map[string]*platformImage {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return idx, m
+}
+
+// readIndex fetches an image index and every platform image in it, skipping
+// attestation manifests (platform unknown/unknown).
+func readIndex(t *testing.T, ref, execDir string) map[string]*platformImage {
+	t.Helper()
+	idx, m := remoteIndex(t, ref)
 	out := map[string]*platformImage{}
 	for _, desc := range m.Manifests {
 		if desc.Platform == nil || desc.Platform.OS == "unknown" {

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/cst-frontend/cst-frontend/test/fixtures"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // TestSetupSteps builds the setup example: locale, run steps with a secret,
@@ -61,18 +59,7 @@ func TestSetupSteps(t *testing.T) {
 // assertNotInBlobs fails if s appears in any layer, config or manifest.
 func assertNotInBlobs(t *testing.T, ref, s string) {
 	t.Helper()
-	r, err := name.ParseReference(ref, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx, err := remote.Index(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
+	idx, m := remoteIndex(t, ref)
 	for _, desc := range m.Manifests {
 		img, err := idx.Image(desc.Digest)
 		if err != nil {
