@@ -13,20 +13,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cst-frontend/cst-frontend/frontend/graph"
 	"github.com/cst-frontend/cst-frontend/frontend/spec"
 	"github.com/cst-frontend/cst-frontend/test/fixtures"
-	"github.com/moby/buildkit/client/llb"
-	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
-
-func images(_ context.Context, ref string, p ocispecs.Platform) (
-	llb.State, *dockerspec.DockerOCIImage, error) {
-	img := &dockerspec.DockerOCIImage{}
-	img.Config.Env = []string{"PATH=/usr/bin:/bin"}
-	return llb.Image(ref, llb.Platform(p)), img, nil
-}
 
 // fetch reads a URL for the GitHub example's lookups.
 func fetch(_ context.Context, u string) ([]byte, error) {
@@ -54,8 +43,6 @@ func TestExamplesConvert(t *testing.T) {
 		t.Fatalf("no examples found: %v", err)
 	}
 	read := func(p string) ([]byte, error) { return os.ReadFile(filepath.Join("..", p)) }
-	build := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-	helper := llb.Image("cst-frontend")
 	for _, name := range specs {
 		t.Run(filepath.Dir(name), func(t *testing.T) {
 			dt, err := os.ReadFile(name)
@@ -69,28 +56,8 @@ func TestExamplesConvert(t *testing.T) {
 			if err != nil {
 				t.Fatalf("LoadAll(%s) = %v", name, err)
 			}
-			for _, arch := range []string{"amd64", "arm64"} {
-				target := ocispecs.Platform{OS: "linux", Architecture: arch}
-				s, err := f.Resolve(args, spec.PredefinedArgs(target, build))
-				if err != nil {
-					t.Fatalf("Resolve(%s) = %v", arch, err)
-				}
-				o := &graph.Options{Target: target, Build: build, Images: images, File: f,
-					Helper: &helper, Fetch: fetch}
-				execs, has, err := graph.Executables(context.Background(), s, o)
-				if err != nil {
-					t.Fatalf("Executables(%s) = %v", arch, err)
-				}
-				img, err := graph.Final(context.Background(), s, execs, has, o)
-				if err != nil {
-					t.Fatalf("Final(%s) = %v", arch, err)
-				}
-				if _, err := img.State.Marshal(context.Background()); err != nil {
-					t.Fatalf("Marshal(%s) = %v", arch, err)
-				}
-				if _, err := graph.Checks(s, img, has, o); err != nil {
-					t.Fatalf("Checks(%s) = %v", arch, err)
-				}
+			if _, err := fixtures.Convert(context.Background(), f, args, fetch); err != nil {
+				t.Fatalf("Convert(%s) = %v", name, err)
 			}
 		})
 	}

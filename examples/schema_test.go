@@ -12,9 +12,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// TestExamplesMatchSchema validates every example and every spec they extend
-// against the committed JSON schema, which editors use, and checks that each
-// example names it on its second line.
+// TestExamplesMatchSchema validates every example, every shipped variant and
+// every spec they extend against the committed JSON schema, which editors
+// use, and checks that each of them names it on its second line.
 func TestExamplesMatchSchema(t *testing.T) {
 	t.Parallel()
 	f, err := os.Open("../schema/variant.schema.json")
@@ -45,9 +45,11 @@ func TestExamplesMatchSchema(t *testing.T) {
 		}
 	}
 	specs, err := filepath.Glob("*/*.yaml")
-	if err != nil || len(specs) == 0 {
-		t.Fatalf("no examples found: %v", err)
+	variants, verr := filepath.Glob("../variants/*/*.yaml")
+	if err != nil || verr != nil || len(specs) == 0 || len(variants) == 0 {
+		t.Fatalf("no examples or variants found: %v %v", err, verr)
 	}
+	specs = append(specs, variants...)
 	for _, name := range specs {
 		dt, err := os.ReadFile(name)
 		if err != nil {

@@ -236,9 +236,9 @@ type FileDownload struct {
 // directory is put on PATH. The python3-venv package is installed with apt.
 type Pip struct {
 	// Venv is the virtual environment's absolute path, e.g. /opt/pyenv.
-	Venv string `yaml:"venv" json:"venv"`
+	Venv string `yaml:"venv" json:"venv,omitempty"`
 	// Packages are requirement specifiers, e.g. requests or semgrep==1.99.0.
-	Packages []string `yaml:"packages" json:"packages"`
+	Packages []string `yaml:"packages" json:"packages,omitempty"`
 	// Options are passed to pip install, e.g. [--index-url, URL].
 	Options []string `yaml:"options" json:"options,omitempty"`
 }
