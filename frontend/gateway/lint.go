@@ -50,7 +50,7 @@ func (b *build) lintResults(ctx context.Context) (*sublint.LintResults, error) {
 			RuleName:    f.Rule.Name,
 			Description: f.Rule.Description,
 			URL:         f.Rule.URL(),
-			Detail:      f.Detail,
+			Detail:      detail(b.file, f),
 			Location:    loc,
 		})
 	}
@@ -70,7 +70,7 @@ func (b *build) warnFindings(ctx context.Context) error {
 		if sm.Definition != nil {
 			info.Definition = sm.Definition.ToPB()
 		}
-		b.srcs.entry.Warn(ctx, fmt.Sprintf("%s: %s", f.Rule.Name, f.Detail), client.WarnOpts{
+		b.srcs.entry.Warn(ctx, fmt.Sprintf("%s: %s", f.Rule.Name, detail(b.file, f)), client.WarnOpts{
 			SourceInfo: info,
 			Range:      loc.Ranges,
 			URL:        f.Rule.URL(),
@@ -78,4 +78,14 @@ func (b *build) warnFindings(ctx context.Context) error {
 		})
 	}
 	return nil
+}
+
+// detail is a finding's detail, naming the file when the field is written in
+// a spec that this one extends: docker buildx labels every source of a
+// check's results with the entry spec's name.
+func detail(f *spec.File, fd lint.Finding) string {
+	if file := f.Pos(fd.Field).File; file != "" && file != f.Name {
+		return fmt.Sprintf("%s (in %s)", fd.Detail, file)
+	}
+	return fd.Detail
 }
