@@ -162,28 +162,13 @@ func (r releases) fetch(_ context.Context, u string) ([]byte, error) {
 		if !ok {
 			return nil, fmt.Errorf("GET %s: 404 Not Found", u)
 		}
-		return r.release(m[1], m[2], names)
+		base := "https://github.com/" + m[1] + "/releases/download/" + m[2] + "/"
+		return fixtures.ReleaseJSON(m[2], base, names)
 	}
 	if m := download.FindStringSubmatch(u); m != nil {
 		return r.checksums(m[1]+"@"+m[2], m[3])
 	}
 	return nil, fmt.Errorf("GET %s: not a release lookup or a release download", u)
-}
-
-func (r releases) release(repo, tag string, names []string) ([]byte, error) {
-	type asset struct {
-		Name string `json:"name"`
-		URL  string `json:"browser_download_url"`
-	}
-	rel := struct {
-		TagName string  `json:"tag_name"`
-		Assets  []asset `json:"assets"`
-	}{TagName: tag}
-	for _, n := range names {
-		u := "https://github.com/" + repo + "/releases/download/" + tag + "/" + n
-		rel.Assets = append(rel.Assets, asset{Name: n, URL: u})
-	}
-	return json.Marshal(rel)
 }
 
 // checksums serves a checksum list in sha256sum's format: for a list named

@@ -12,6 +12,7 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/cst-frontend/cst-frontend/frontend/graph"
+	"github.com/cst-frontend/cst-frontend/test/fixtures"
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -50,20 +51,9 @@ const (
 // download from dlBase + tag/name.
 func releaseJSON(t *testing.T, tag string, assets ...string) string {
 	t.Helper()
-	type asset struct {
-		Name string `json:"name"`
-		URL  string `json:"browser_download_url"`
-	}
-	rel := struct {
-		TagName string  `json:"tag_name"`
-		Assets  []asset `json:"assets"`
-	}{TagName: tag}
-	for _, a := range assets {
-		rel.Assets = append(rel.Assets, asset{Name: a, URL: dlBase + tag + "/" + a})
-	}
-	dt, err := json.Marshal(rel)
+	dt, err := fixtures.ReleaseJSON(tag, dlBase+tag+"/", assets)
 	if err != nil {
-		t.Fatalf("Marshal(%+v) = %v", rel, err)
+		t.Fatalf("ReleaseJSON(%s) = %v", tag, err)
 	}
 	return string(dt)
 }
