@@ -57,19 +57,33 @@ func buildctl(t *testing.T, dir string, flags ...string) []*client.Vertex {
 	return vertices(t, stderr)
 }
 
-// run runs a command and fails the test with its output when it fails.
+// run runs a command and fails the test with its output when it fails; it
+// returns what the command wrote to stderr, where progress goes.
 func run(t *testing.T, name string, args ...string) []byte {
+	t.Helper()
+	_, stderr := runBoth(t, name, args...)
+	return stderr
+}
+
+// runOut runs a command as run does and returns what it wrote to stdout.
+func runOut(t *testing.T, name string, args ...string) []byte {
+	t.Helper()
+	stdout, _ := runBoth(t, name, args...)
+	return stdout
+}
+
+func runBoth(t *testing.T, name string, args ...string) (stdout, stderr []byte) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	var stdout, stderr bytes.Buffer
+	var out, errOut bytes.Buffer
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), err,
-			tail(stdout.String()), tail(stderr.String()))
+			tail(out.String()), tail(errOut.String()))
 	}
-	return stderr.Bytes()
+	return out.Bytes(), errOut.Bytes()
 }
 
 // runFail runs a command that must fail and returns its combined output.
