@@ -33,6 +33,9 @@ func Checks(s *spec.Spec, img *Image, hasExecs bool, o *Options) ([]llb.State, e
 	if hasExecs {
 		checks = append(checks, checkELF(img.State, s.Final.Executables, o))
 	}
+	if len(o.sourceOuts) > 0 {
+		checks = append(checks, checkNames(s, o))
+	}
 	for i := range s.Tests {
 		checks = append(checks, runTest(img, s.Tests[i], i, o))
 	}
@@ -46,6 +49,30 @@ func checkELF(final llb.State, dir string, o *Options) llb.State {
 		stepName(o.Target, "check", "executables are ELF files for "+o.Target.Architecture),
 		llb.AddMount("/check", final, llb.SourcePath(dir), llb.Readonly),
 	).Root()
+}
+
+// checkNames fails when a source writes an executable that a Go tool, a
+// release or another source writes too, which the names in the spec alone
+// cannot tell: in the collected executables, one would replace the other.
+func checkNames(s *spec.Spec, o *Options) llb.State {
+	args := []string{HelperBinary, "check-names"}
+	if g := s.Builder.Go; g != nil {
+		for _, t := range g.Tools {
+			args = append(args, "-taken", t.OutputName()+"=the Go tool "+t.Module)
+		}
+	}
+	for _, r := range s.Builder.Releases {
+		args = append(args, "-taken", r.Name+"=the release "+r.Name)
+	}
+	opts := []llb.RunOption{llb.Platform(o.Build),
+		stepName(o.Target, "check", "no two tools write the same executable")}
+	for i, out := range o.sourceOuts {
+		n := strconv.Itoa(i)
+		args = append(args, "-source", n+"="+s.Builder.Sources[i].Name)
+		opts = append(opts, llb.AddMount("/sources/"+n, out, llb.Readonly))
+	}
+	opts = append(opts, llb.Args(append(args, "/sources")))
+	return o.Helper.Run(opts...).Root()
 }
 
 // runTest runs a test's command in the image as root, then judges what it

@@ -42,12 +42,14 @@ func Executables(ctx context.Context, s *spec.Spec, o *Options) (llb.State, bool
 		}
 		outs = append(outs, st)
 	}
+	o.sourceOuts = nil
 	for i := range s.Builder.Sources {
 		st, err := source(ctx, s, i, o)
 		if err != nil {
 			return llb.State{}, false, err
 		}
 		outs = append(outs, st)
+		o.sourceOuts = append(o.sourceOuts, st)
 	}
 	switch len(outs) {
 	case 0:

@@ -56,6 +56,9 @@ type Options struct {
 	// found holds what GitHub lookups found, by tool name, for the tool list
 	// of the same platform.
 	found map[string]Tool
+	// sourceOuts holds what each source wrote, in spec order, for the check
+	// that no two tools write the same executable.
+	sourceOuts []llb.State
 }
 
 // VCS names the version-control origin of a build context.

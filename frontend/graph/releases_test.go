@@ -404,8 +404,8 @@ func TestChecksWithDownloads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Checks() = %v, want no error", err)
 	}
-	if len(c.checks) != 1 {
-		t.Fatalf("Checks() = %d states, want the ELF check", len(c.checks))
+	if len(c.checks) != 2 {
+		t.Fatalf("Checks() = %d states, want the ELF check and the names check", len(c.checks))
 	}
 	g := marshal(t, c.checks[0], llb.Platform(amd64))
 	g.one(t, "[linux/arm64 check] executables are ELF files for arm64")
@@ -416,5 +416,20 @@ func TestChecksWithDownloads(t *testing.T) {
 		"[linux/arm64 final] add /usr/share/words",
 	} {
 		g.one(t, name)
+	}
+	names := marshal(t, c.checks[1], llb.Platform(amd64))
+	op, _ := names.one(t, "[linux/arm64 check] no two tools write the same executable")
+	want := []string{graph.HelperBinary, "check-names",
+		"-taken", "yq=the Go tool github.com/mikefarah/yq/v4",
+		"-taken", "hello-raw=the release hello-raw", "-taken", "hello-tgz=the release hello-tgz",
+		"-taken", "nosum=the release nosum", "-source", "0=cross", "-source", "1=emulated",
+		"/sources"}
+	if got := op.GetExec().Meta.Args; !slices.Equal(got, want) {
+		t.Errorf("names check args = %q, want %q", got, want)
+	}
+	m := op.GetExec().Mounts
+	if len(m) != 3 || m[1].Dest != "/sources/0" || m[2].Dest != "/sources/1" ||
+		!m[1].Readonly || !m[2].Readonly {
+		t.Errorf("names check mounts = %v, want each source's output under /sources", m)
 	}
 }

@@ -13,16 +13,18 @@ import (
 )
 
 const (
-	usageCheckELF  = "check-elf -arch GOARCH DIR"
-	usageCheckTest = "check-test -name NAME -cmd COMMAND -expect REGEXP -exit CODE DIR"
-	usageExtract   = "extract -member PATH -out FILE [-mode 0755] ARCHIVE"
+	usageCheckELF   = "check-elf -arch GOARCH DIR"
+	usageCheckNames = "check-names [-taken NAME=OWNER]... [-source N=NAME]... DIR"
+	usageCheckTest  = "check-test -name NAME -cmd COMMAND -expect REGEXP -exit CODE DIR"
+	usageExtract    = "extract -member PATH -out FILE [-mode 0755] ARCHIVE"
 )
 
 // commands maps each subcommand to what it does with its arguments.
 var commands = map[string]func(args []string, stderr io.Writer) error{
-	"check-elf":  checkELFCommand,
-	"check-test": checkTestCommand,
-	"extract":    extractCommand,
+	"check-elf":   checkELFCommand,
+	"check-names": checkNamesCommand,
+	"check-test":  checkTestCommand,
+	"extract":     extractCommand,
 }
 
 // Is reports whether name is a helper subcommand.

@@ -164,11 +164,11 @@ func TestRun(t *testing.T) {
 				"-expect", "^bye", "-exit", "1", testDir},
 			wantErr: "test greeting failed: `cat /etc/greeting` exited 0, want 1 and output",
 		},
-		{name: "no subcommand", wantErr: "unknown helper; want one of [check-elf check-test"},
+		{name: "no subcommand", wantErr: "unknown helper; want one of [check-elf check-names check-test"},
 		{
 			name:    "unknown subcommand",
 			args:    []string{"check-everything", elfDir},
-			wantErr: "unknown helper; want one of [check-elf check-test",
+			wantErr: "unknown helper; want one of [check-elf check-names check-test",
 		},
 		{
 			name:    "unknown flag",

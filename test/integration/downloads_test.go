@@ -198,6 +198,12 @@ func TestSourceFaults(t *testing.T) {
 			[]string{"[linux/amd64 source] broken", "v9.9.9"}},
 		{"nothing written", source(env.fixtures.Commit, "ls"),
 			[]string{"source broken wrote nothing to /out"}},
+		{"one name twice", strings.Replace(source("v1.0.0", "cp /bin/true /out/hello"),
+			"final:", "    - name: again\n      git: "+env.fixtures.URL+"/git/hello.git\n"+
+				"      ref: v1.0.0\n      image: debian:bookworm\n"+
+				"      run: cp /bin/false /out/hello\nfinal:", 1),
+			[]string{"[linux/amd64 check] no two tools write the same executable",
+				"source again writes hello, which source broken writes too"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
