@@ -353,9 +353,9 @@ func TestBuildSubrequests(t *testing.T) {
 		}
 		var got []string
 		for _, tg := range list.Targets {
-			got = append(got, fmt.Sprintf("%s default=%t", tg.Name, tg.Default))
+			got = append(got, fmt.Sprintf("%s default=%t base=%s", tg.Name, tg.Default, tg.Base))
 		}
-		want := []string{"final default=true", "builder default=false"}
+		want := []string{"final default=true base=debian:bookworm", "builder default=false base="}
 		if !slices.Equal(got, want) {
 			t.Errorf("Build() targets = %v, want %v", got, want)
 		}

@@ -23,7 +23,7 @@ func (b *build) subrequests() dockerui.RequestHandler {
 			return &targets.List{
 				Sources: sourceTexts(f),
 				Targets: []targets.Target{
-					{Name: TargetFinal, Default: true, Base: f.Spec.Final.Base,
+					{Name: TargetFinal, Default: true, Base: b.base(),
 						Description: "the image: base, apt packages and the executables"},
 					{Name: TargetBuilder,
 						Description: "only the executables, at the root of the result"},
@@ -34,6 +34,17 @@ func (b *build) subrequests() dockerui.RequestHandler {
 			return outlineOf(f), nil
 		},
 	}
+}
+
+// base is the final stage's base image with the build's args, or as
+// written when the spec does not resolve.
+func (b *build) base() string {
+	build := b.buildPlatform()
+	s, err := b.file.Resolve(b.bc.BuildArgs, spec.PredefinedArgs(build, build))
+	if err != nil {
+		return b.file.Spec.Final.Base
+	}
+	return s.Final.Base
 }
 
 // sourceTexts lists the spec and the specs it extends, as outline and

@@ -149,11 +149,22 @@ func runInImage(t *testing.T, ref string, img *platformImage) {
 func TestBuildxMultiPlatform(t *testing.T) {
 	dir := specDir(t, exampleSpec(t, "go-tools"))
 	ref := uniqueRef("go-tools-buildx")
-	run(t, "docker", "buildx", "build", "--builder", env.builder,
+	out := string(run(t, "docker", "buildx", "build", "--builder", env.builder,
 		"-f", filepath.Join(dir, "variant.yaml"),
 		"--platform", "linux/amd64,linux/arm64",
-		"--output", pushOutput(ref), dir)
+		"--output", pushOutput(ref), dir))
 	checkIndex(t, ref)
+	// Two images are not pinned; each is reported once, not once a platform.
+	var warned []string
+	for _, line := range strings.Split(out, "\n") {
+		if _, w, ok := strings.Cut(line, " - ImageNotPinned: "); ok {
+			warned = append(warned, w)
+		}
+	}
+	if len(warned) != 2 {
+		t.Errorf("buildx printed ImageNotPinned %d times, want 2 (once per build): %q\n%s",
+			len(warned), warned, tail(out))
+	}
 }
 
 func TestBakeBuildsFrontendAndVariant(t *testing.T) {
