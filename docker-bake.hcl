@@ -2,6 +2,8 @@
 #
 #   docker buildx bake
 #   docker buildx bake --set variant.args.BASE=debian:bookworm variant
+#   docker buildx bake cloud              # a shipped variant: general, cloud, rice
+#   docker buildx bake variants           # all three
 #
 # The variant's first line names the frontend image (FRONTEND below); bake
 # hands BuildKit the freshly built frontend under that name, so nothing has
@@ -36,4 +38,27 @@ target "variant" {
   }
   platforms = ["linux/amd64", "linux/arm64"]
   tags      = [TAG]
+}
+
+# The shipped variants, tagged cst-general, cst-cloud and cst-rice.
+group "variants" {
+  targets = ["general", "cloud", "rice"]
+}
+
+target "general" {
+  inherits   = ["variant"]
+  dockerfile = "variants/general/variant.yaml"
+  tags       = ["cst-general"]
+}
+
+target "cloud" {
+  inherits   = ["variant"]
+  dockerfile = "variants/cloud/variant.yaml"
+  tags       = ["cst-cloud"]
+}
+
+target "rice" {
+  inherits   = ["variant"]
+  dockerfile = "variants/rice/variant.yaml"
+  tags       = ["cst-rice"]
 }

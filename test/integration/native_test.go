@@ -3,6 +3,8 @@
 package integration
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -186,5 +188,43 @@ func TestGitHubTokenSecret(t *testing.T) {
 		if a != "Bearer cst-test-token" {
 			t.Errorf("GitHub API request carried Authorization %q, want the token", a)
 		}
+	}
+}
+
+// TestBakeChecksShippedVariants runs --call=check on the shipped variants
+// through docker buildx bake with the suite's frontend image, and expects
+// the findings their golden files record.
+func TestBakeChecksShippedVariants(t *testing.T) {
+	out := runFail(t, "docker", "buildx", "bake", "--builder", env.builder,
+		"--allow=fs.read="+env.repo, "-f", filepath.Join(env.repo, "docker-bake.hcl"),
+		"--call=check", "--set", "*.context="+env.repo,
+		"--set", "*.contexts.cst-frontend=docker-image://"+env.frontend, "variants")
+	for _, name := range []string{"general", "cloud", "rice"} {
+		dt, err := os.ReadFile(filepath.Join(env.repo, "variants", "testdata",
+			name+".golden.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var golden struct {
+			Findings []string `json:"findings"`
+		}
+		if err := json.Unmarshal(dt, &golden); err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("Check complete, %d warnings have been found!", len(golden.Findings))
+		if !strings.Contains(out, want) {
+			t.Errorf("%s: output lacks %q", name, want)
+		}
+		for _, f := range golden.Findings {
+			// file:line: Rule: detail
+			parts := strings.SplitN(f, ": ", 3)
+			if len(parts) != 3 || !strings.Contains(out, "WARNING: "+parts[1]+" - ") ||
+				!strings.Contains(out, parts[2]) {
+				t.Errorf("%s: output lacks the finding %q", name, f)
+			}
+		}
+	}
+	if t.Failed() {
+		t.Log(tail(out))
 	}
 }
