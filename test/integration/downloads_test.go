@@ -148,6 +148,9 @@ func TestDownloadFaults(t *testing.T) {
 			[]string{`the archive has no member "hello_1.0.0/bin/nope"`}},
 		{"link out of the archive", release("/evil/evil.tar.gz", "bin/passwd", ""),
 			[]string{`refused member "bin/passwd": it links to "../../etc/passwd"`}},
+		{"another architecture", release("/hello/v1.0.0/hello_1.0.0_linux_aarch64", "", ""),
+			[]string{"[linux/amd64 check] executables are ELF files for amd64",
+				"hello: built for EM_AARCH64, want EM_X86_64"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
