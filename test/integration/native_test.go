@@ -131,24 +131,29 @@ tests:
     expect: 'hello from the source fixture'
 `)
 	golang := "docker-image://" + env.registry + "/library/golang:1.26"
-	out := t.TempDir()
+	ref := uniqueRef("overrides")
 	run(t, "docker", "buildx", "build", "--builder", env.builder, "--pull",
 		"--platform", "linux/amd64,linux/arm64",
 		"--build-context", "cst-missing/go:1="+golang,
 		"--build-context", "cst-missing/source:1="+golang,
 		"--build-context", "cst-missing/base:1=docker-image://"+env.registry+
 			"/library/debian:bookworm",
-		"--output", "type=local,dest="+out, "-f", filepath.Join(dir, "variant.yaml"), dir)
-	for _, arch := range []string{"amd64", "arm64"} {
+		"--output", pushOutput(ref), "-f", filepath.Join(dir, "variant.yaml"), dir)
+	imgs := readIndex(t, ref, execDir)
+	for _, plat := range []string{"linux/amd64", "linux/arm64"} {
+		img := imgs[plat]
+		if img == nil {
+			t.Fatalf("index %s lacks %s", ref, plat)
+		}
+		arch := strings.TrimPrefix(plat, "linux/")
 		for _, tool := range []string{"hello", "yq"} {
-			p := filepath.Join(out, "linux_"+arch, strings.TrimPrefix(execDir, "/"), tool)
-			dt, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
+			p := strings.TrimPrefix(execDir, "/") + "/" + tool
+			if m, err := elfMachine(img.content[p]); err != nil || m != machines[arch] {
+				t.Errorf("%s %s: ELF machine %v (err %v)", plat, tool, m, err)
 			}
-			if m, err := elfMachine(dt); err != nil || m != machines[arch] {
-				t.Errorf("linux/%s %s: ELF machine %v (err %v)", arch, tool, m, err)
-			}
+		}
+		if _, ok := img.files["etc/debian_version"]; !ok {
+			t.Errorf("%s: /etc/debian_version is missing: the base override was not used", plat)
 		}
 	}
 }
