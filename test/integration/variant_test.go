@@ -227,16 +227,20 @@ final:
   base: ${BASE}
 `
 	}
-	platform := []string{"--opt", "platform=linux/amd64"}
+	platform := []string{"--opt", "platform=linux/amd64,linux/arm64",
+		"--opt", "build-arg:CST_SKIP_TESTS=1"}
 	buildctl(t, specDir(t, spec("v1.3.1")), platform...)
 	vs := buildctl(t, specDir(t, spec("v1.3.2")), platform...)
-	yq := vertex(t, vs, "[linux/amd64 go] github.com/mikefarah/yq/v4@v4.54.3")
-	if !yq.Cached {
-		t.Errorf("%s was executed again, want it cached", yq.Name)
-	}
-	age := vertex(t, vs, "[linux/amd64 go] filippo.io/age/cmd/age@v1.3.2")
-	if age.Cached || age.Completed == nil {
-		t.Errorf("%s: cached=%v completed=%v, want executed", age.Name, age.Cached, age.Completed)
+	for _, plat := range []string{"linux/amd64", "linux/arm64"} {
+		yq := vertex(t, vs, "["+plat+" go] github.com/mikefarah/yq/v4@v4.54.3")
+		if !yq.Cached {
+			t.Errorf("%s was executed again, want it cached", yq.Name)
+		}
+		age := vertex(t, vs, "["+plat+" go] filippo.io/age/cmd/age@v1.3.2")
+		if age.Cached || age.Completed == nil {
+			t.Errorf("%s: cached=%v completed=%v, want executed", age.Name, age.Cached,
+				age.Completed)
+		}
 	}
 }
 
