@@ -111,8 +111,7 @@ func (b *build) prepare(ctx context.Context, warn bool) error {
 			b.bc.Target, TargetFinal, TargetBuilder)
 	}
 	if len(b.bc.TargetPlatforms) == 0 && len(b.file.Spec.Platforms) > 0 {
-		build := b.buildPlatform()
-		s, err := b.file.Resolve(b.bc.BuildArgs, spec.PredefinedArgs(build, build))
+		s, err := b.resolveOnBuild()
 		if err != nil {
 			return err
 		}
@@ -273,4 +272,11 @@ func errSpec(err error) *spec.Error {
 		}
 	}
 	return nil
+}
+
+// resolveOnBuild resolves the spec with the build's args for the build
+// platform, for what does not depend on a target: platforms, lint, targets.
+func (b *build) resolveOnBuild() (*spec.Spec, error) {
+	build := b.buildPlatform()
+	return b.file.Resolve(b.bc.BuildArgs, spec.PredefinedArgs(build, build))
 }

@@ -15,12 +15,11 @@ import (
 // lintFindings runs the lint rules on the spec resolved for the build
 // platform, for the platforms being built.
 func (b *build) lintFindings() ([]lint.Finding, error) {
-	build := b.buildPlatform()
-	s, err := b.file.Resolve(b.bc.BuildArgs, spec.PredefinedArgs(build, build))
+	s, err := b.resolveOnBuild()
 	if err != nil {
 		return nil, err
 	}
-	targets := []string{platforms.Format(build)}
+	targets := []string{platforms.Format(b.buildPlatform())}
 	if len(b.bc.TargetPlatforms) > 0 {
 		targets = targets[:0]
 		for _, p := range b.bc.TargetPlatforms {

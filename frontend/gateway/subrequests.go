@@ -39,8 +39,7 @@ func (b *build) subrequests() dockerui.RequestHandler {
 // base is the final stage's base image with the build's args, or as
 // written when the spec does not resolve.
 func (b *build) base() string {
-	build := b.buildPlatform()
-	s, err := b.file.Resolve(b.bc.BuildArgs, spec.PredefinedArgs(build, build))
+	s, err := b.resolveOnBuild()
 	if err != nil {
 		return b.file.Spec.Final.Base
 	}

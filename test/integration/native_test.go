@@ -145,13 +145,7 @@ tests:
 		if img == nil {
 			t.Fatalf("index %s lacks %s", ref, plat)
 		}
-		arch := strings.TrimPrefix(plat, "linux/")
-		for _, tool := range []string{"hello", "yq"} {
-			p := strings.TrimPrefix(execDir, "/") + "/" + tool
-			if m, err := elfMachine(img.content[p]); err != nil || m != machines[arch] {
-				t.Errorf("%s %s: ELF machine %v (err %v)", plat, tool, m, err)
-			}
-		}
+		checkExecutables(t, plat, img, "hello", "yq")
 		if _, ok := img.files["etc/debian_version"]; !ok {
 			t.Errorf("%s: /etc/debian_version is missing: the base override was not used", plat)
 		}

@@ -47,7 +47,7 @@ func checkIndex(t *testing.T, ref string) map[string]*platformImage {
 				t.Errorf("%s: label %s = %q, want %q", plat, k, got, want)
 			}
 		}
-		checkExecutables(t, plat, img)
+		checkExecutables(t, plat, img, wantTools...)
 		if _, ok := img.files["usr/bin/jq"]; !ok {
 			t.Errorf("%s: /usr/bin/jq from the apt package is missing", plat)
 		}
@@ -61,10 +61,12 @@ func checkIndex(t *testing.T, ref string) map[string]*platformImage {
 	return imgs
 }
 
-func checkExecutables(t *testing.T, plat string, img *platformImage) {
+// checkExecutables asserts that each tool is in the executables directory,
+// owned by root with mode 0755, and an ELF file for the platform.
+func checkExecutables(t *testing.T, plat string, img *platformImage, tools ...string) {
 	t.Helper()
 	arch := strings.TrimPrefix(plat, "linux/")
-	for _, tool := range wantTools {
+	for _, tool := range tools {
 		p := strings.TrimPrefix(execDir, "/") + "/" + tool
 		h, ok := img.files[p]
 		if !ok {
